@@ -1,0 +1,327 @@
+"""The claims ledger: every checked statement of a notebook, with its tolerance and status.
+
+A notebook calls :func:`start` once, then :func:`record` for each claim. Records are written to
+``figures/claims/<notebook>.json`` after every call (so a crashed run still leaves what it
+checked); ``./reproduce.sh`` merges the files with :func:`merge` into ``figures/claims.json`` and
+prints :func:`format_table`.
+
+Status rules
+------------
+``kind="check"`` or ``"beyond"``
+    ``pass`` when ``computed`` agrees with ``expected`` within ``atol + rtol·|expected|``
+    (elementwise, as :func:`numpy.isclose`), ``fail`` otherwise, ``info`` when no ``expected``.
+``kind="erratum"``
+    ``expected`` is the value *printed in the paper*, ``computed`` the corrected one. The status
+    is ``erratum`` when the two disagree beyond the tolerance (the slip is confirmed) and
+    ``fail`` when they agree (the paper was right after all, and the erratum is wrong).
+
+Booleans and strings are compared exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qfcore._paths import figures_dir
+
+__all__ = ["Claim", "current", "format_table", "merge", "record", "start", "table"]
+
+KINDS = ("check", "erratum", "beyond")
+STATUSES = ("pass", "fail", "erratum", "info")
+_ID_RE = re.compile(r"^T\d+\.\d+(-[A-Za-z0-9_.+=-]+)?$")
+
+
+@dataclass
+class Claim:
+    """One ledger record (the JSON object written for it has exactly these keys)."""
+
+    id: str
+    notebook: str
+    source: str
+    kind: str
+    computed: object
+    expected: object
+    rtol: float | None
+    atol: float | None
+    status: str
+    note: str = ""
+
+    def __repr__(self) -> str:
+        tol = _tolerance_text(self.rtol, self.atol)
+        digits_tol = _abs_tolerance(self.expected, self.rtol, self.atol)
+        comp = _fmt(self.computed, digits_tol)
+        exp = "—" if self.expected is None else _fmt(self.expected, digits_tol)
+        return f"{self.id}: computed {comp} | paper {exp} | {tol} | {self.status.upper()}"
+
+
+class _Ledger:
+    def __init__(self, notebook: str, path: Path):
+        self.notebook = notebook
+        self.path = path
+        self.claims: dict[str, Claim] = {}
+
+    def write(self) -> None:
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps([asdict(c) for c in self.claims.values()], indent=1) + "\n")
+        os.replace(tmp, self.path)
+
+
+_LEDGER: _Ledger | None = None
+
+
+def start(notebook: str) -> Path:
+    """Begin the ledger of one notebook run, discarding its earlier records.
+
+    Parameters
+    ----------
+    notebook : str
+        Notebook name without extension, e.g. ``"00_ontic_extension_epistemic_restriction"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The ledger file, ``figures/claims/<notebook>.json``.
+
+    Raises
+    ------
+    ValueError
+        If ``notebook`` is empty or contains a path separator.
+    """
+    global _LEDGER
+    if not notebook or "/" in notebook or "\\" in notebook or notebook.endswith(".ipynb"):
+        raise ValueError(
+            f"notebook must be a bare notebook name without folder or '.ipynb'; got {notebook!r}."
+        )
+    folder = figures_dir() / "claims"
+    folder.mkdir(parents=True, exist_ok=True)
+    _LEDGER = _Ledger(notebook, folder / f"{notebook}.json")
+    _LEDGER.write()
+    return _LEDGER.path
+
+
+def current() -> list[Claim]:
+    """The claims recorded since the last :func:`start`, in order."""
+    if _LEDGER is None:
+        return []
+    return list(_LEDGER.claims.values())
+
+
+def record(
+    claim_id: str,
+    computed,
+    expected=None,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    source: str = "",
+    kind: str = "check",
+    note: str = "",
+) -> Claim:
+    """Record one claim in the current notebook's ledger and return it.
+
+    Parameters
+    ----------
+    claim_id : str
+        Starts with the target id of ``../shared/TARGETS.md``, e.g. ``"T0.3-box-sigma-q"``.
+        Recording an id again replaces the earlier record (re-running a cell).
+    computed : float, int, bool, str, or array_like of float
+        What this companion computed.
+    expected : same type as ``computed``, optional
+        The paper's value (for ``kind="erratum"``, the value as printed in the paper).
+    rtol, atol : float, optional
+        Relative and absolute tolerance; omitted means 0. They must be justified by the stated
+        error of ``computed`` (say how in ``note``).
+    source : str
+        Equation, figure or section of the paper, e.g. ``"Eq. (10)"``.
+    kind : {"check", "erratum", "beyond"}
+        See the module docstring.
+    note : str
+        The error estimate behind the tolerance, or what the record means.
+
+    Returns
+    -------
+    Claim
+
+    Raises
+    ------
+    RuntimeError
+        If :func:`start` was not called first.
+    ValueError
+        For a malformed id, an unknown kind, a negative tolerance, an erratum without the
+        printed value, or values that cannot be compared.
+    TypeError
+        For complex or non-numeric values other than bool and str.
+    """
+    if _LEDGER is None:
+        raise RuntimeError("call qfcore.claims.start('<notebook name>') before recording claims.")
+    if not _ID_RE.match(claim_id):
+        raise ValueError(
+            f"claim_id {claim_id!r} must start with a target id such as 'T0.3' and continue with "
+            "'-words', e.g. 'T0.3-box-sigma-q'."
+        )
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+    for label, tol in (("rtol", rtol), ("atol", atol)):
+        if tol is not None and not (tol >= 0 and math.isfinite(tol)):
+            raise ValueError(f"{label} must be a finite number >= 0; got {tol!r}.")
+    if kind == "erratum" and expected is None:
+        raise ValueError("an erratum needs expected=<the value printed in the paper>.")
+    comp = _jsonable(computed, "computed")
+    exp = None if expected is None else _jsonable(expected, "expected")
+    if exp is None:
+        status = "info"
+    else:
+        agree = _agree(comp, exp, rtol or 0.0, atol or 0.0)
+        if kind == "erratum":
+            status = "fail" if agree else "erratum"
+        else:
+            status = "pass" if agree else "fail"
+    claim = Claim(
+        id=claim_id,
+        notebook=_LEDGER.notebook,
+        source=source,
+        kind=kind,
+        computed=comp,
+        expected=exp,
+        rtol=None if rtol is None else float(rtol),
+        atol=None if atol is None else float(atol),
+        status=status,
+        note=note,
+    )
+    _LEDGER.claims[claim_id] = claim
+    _LEDGER.write()
+    return claim
+
+
+def table(claims: list[Claim] | list[dict] | None = None):
+    """The claims as a :class:`pandas.DataFrame` (default: those of the current notebook)."""
+    import pandas as pd
+
+    rows = [asdict(c) if isinstance(c, Claim) else dict(c) for c in (claims or current())]
+    cols = ["id", "source", "kind", "expected", "computed", "rtol", "atol", "status"]
+    return pd.DataFrame(rows, columns=[*cols, "note", "notebook"])[cols]
+
+
+def merge(folder: Path | None = None, notebooks: list[str] | None = None) -> list[dict]:
+    """Concatenate the per-notebook ledgers of ``folder`` (default ``figures/claims``).
+
+    Parameters
+    ----------
+    folder : pathlib.Path, optional
+        Folder holding ``<notebook>.json`` files.
+    notebooks : list of str, optional
+        Only these notebook names (default: every ledger in the folder), in this order.
+
+    Returns
+    -------
+    list of dict
+        The records, notebook by notebook.
+    """
+    folder = Path(folder) if folder is not None else figures_dir() / "claims"
+    names = notebooks if notebooks is not None else sorted(p.stem for p in folder.glob("*.json"))
+    out: list[dict] = []
+    for name in names:
+        path = folder / f"{name}.json"
+        if path.is_file():
+            out.extend(json.loads(path.read_text()))
+    return out
+
+
+def format_table(records: list[dict]) -> str:
+    """A plain-text claims table: id, source, paper value, computed value, tolerance, status."""
+    header = ("id", "source", "paper", "computed", "tolerance", "status")
+    rows = []
+    for r in records:
+        abs_tol = _abs_tolerance(r["expected"], r["rtol"], r["atol"])
+        rows.append(
+            (
+                r["id"],
+                r["source"],
+                "—" if r["expected"] is None else _fmt(r["expected"], abs_tol, width=28),
+                _fmt(r["computed"], abs_tol, width=28),
+                _tolerance_text(r["rtol"], r["atol"]),
+                r["status"].upper(),
+            )
+        )
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
+        for i, h in enumerate(header)
+    ]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    counts = {s: sum(r["status"] == s for r in records) for s in STATUSES}
+    out.append(", ".join(f"{counts[s]} {s}" for s in STATUSES))
+    return "\n".join(out)
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _jsonable(value, name):
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, str):
+        return value
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} is complex; record its real and imaginary parts separately.")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a number, bool, str or array of numbers; got {value!r}.")
+    if arr.ndim == 0:
+        return int(arr) if arr.dtype.kind in "iu" else float(arr)
+    return arr.astype(float).tolist()
+
+
+def _agree(comp, exp, rtol, atol) -> bool:
+    if isinstance(comp, bool | str) or isinstance(exp, bool | str):
+        if type(comp) is not type(exp):
+            raise ValueError(f"cannot compare computed {comp!r} with expected {exp!r}.")
+        return comp == exp
+    a, b = np.asarray(comp, dtype=float), np.asarray(exp, dtype=float)
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"computed has shape {a.shape} and expected {b.shape}: they must broadcast."
+        ) from None
+    return bool(np.all(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=False)))
+
+
+def _abs_tolerance(expected, rtol, atol) -> float:
+    tol = atol or 0.0
+    if rtol and expected is not None and not isinstance(expected, bool | str):
+        tol += rtol * float(np.max(np.abs(np.asarray(expected, dtype=float))))
+    return tol
+
+
+def _tolerance_text(rtol, atol) -> str:
+    parts = []
+    if rtol:
+        parts.append(f"rtol {rtol:.1g}")
+    if atol:
+        parts.append(f"atol {atol:.1g}")
+    return ", ".join(parts) if parts else "exact"
+
+
+def _fmt(value, tol: float, width: int | None = None) -> str:
+    """Format a value rounded to the digit of its tolerance (stable under sub-tolerance noise)."""
+    if isinstance(value, bool | str):
+        return str(value)
+    if isinstance(value, list):
+        text = "[" + ", ".join(_fmt(v, tol) for v in value) + "]"
+        return text if width is None or len(text) <= width else text[: width - 1] + "…"
+    v = float(value)
+    if not math.isfinite(v):
+        return str(v)
+    if tol > 0:
+        decimals = min(12, max(0, math.ceil(-math.log10(tol))))
+        return f"{v:.{decimals}f}"
+    return f"{v:.10g}"
