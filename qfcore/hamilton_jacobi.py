@@ -43,7 +43,13 @@ from scipy.integrate import solve_ivp
 
 from qfcore import grid as _grid
 
-__all__ = ["classical_flow", "density", "ensemble_energy", "first_caustic_time"]
+__all__ = [
+    "classical_flow",
+    "density",
+    "ensemble_energy",
+    "first_caustic_time",
+    "initial_data",
+]
 
 _SOURCE = (
     "Method of characteristics for the Hamilton-Jacobi and continuity equations "
@@ -107,6 +113,62 @@ def _on_positions(values, q: np.ndarray, name: str) -> np.ndarray:
         raise ValueError(
             f"{name} must return numbers of the shape of its argument {q.shape} (or a scalar)."
         ) from err
+
+
+def initial_data(psi, q, *, hbar: float = 1.0, threshold: float = 1e-16):
+    """The classical ensemble (ρ0, ∂S0) of a wavefunction, ready for :func:`classical_flow`.
+
+    ψ = √ρ e^{iS/ħ} gives ρ0 = |ψ|² and p0 = ∂_qS = ħ Im(ψ'/ψ), with the derivatives
+    ρ0' = 2 Re(ψ*ψ'), p0' = ħ Im(ψ''/ψ − (ψ'/ψ)²) and p0'' = ħ Im(ψ'''/ψ − 3ψ''ψ'/ψ² + 2(ψ'/ψ)³)
+    taken from spectral derivatives of ψ on the whole (periodic) grid, then restricted to the
+    labels where ρ0 exceeds ``threshold``·max ρ0: far-tail labels carry no weight, their p0 is
+    dominated by round-off, and they would fold first. ρ0 is renormalised on the kept labels.
+
+    Parameters
+    ----------
+    psi : ndarray, complex, shape (n,)
+        Normalised wavefunction on ``q``, smooth and negligible at both ends.
+    q : ndarray, shape (n,)
+        Uniform grid.
+    hbar : float
+        Reduced Planck constant, > 0.
+    threshold : float
+        Relative density below which labels are dropped, in (0, 1).
+
+    Returns
+    -------
+    q0 : ndarray, shape (k,)
+        The kept labels (a contiguous, uniform sub-grid of ``q``).
+    rho0 : tuple (ρ0, ρ0') of ndarray, shape (k,)
+    grad_s0 : tuple (p0, p0', p0'') of ndarray, shape (k,)
+
+    Raises
+    ------
+    ValueError
+        If ``q`` is not uniform, shapes differ, ψ is not normalised, or ``hbar``/``threshold``
+        are out of range.
+    """
+    (axis,) = _grid.as_grid(q, name="q")
+    psi = _grid.check_field(psi, (axis,))
+    _grid.check_normalised(psi, (axis,))
+    hbar = _positive(hbar, "hbar")
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
+    d1 = _grid.gradient(psi, (axis,))[0]
+    d2 = _grid.gradient(d1, (axis,))[0]
+    d3 = _grid.gradient(d2, (axis,))[0]
+    rho = np.abs(psi) ** 2
+    kept = np.flatnonzero(rho > threshold * rho.max())
+    keep = slice(kept[0], kept[-1] + 1)
+    z = psi[keep]
+    r1, r2, r3 = d1[keep] / z, d2[keep] / z, d3[keep] / z
+    scale = 1.0 / (rho[keep].sum() * (axis[1] - axis[0]))
+    rho0 = rho[keep] * scale
+    drho0 = 2 * np.real(np.conj(z) * d1[keep]) * scale
+    p0 = hbar * np.imag(r1)
+    dp0 = hbar * np.imag(r2 - r1**2)
+    d2p0 = hbar * np.imag(r3 - 3 * r2 * r1 + 2 * r1**3)
+    return axis[keep], (rho0, drho0), (p0, dp0, d2p0)
 
 
 def classical_flow(

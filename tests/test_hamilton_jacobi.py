@@ -18,6 +18,7 @@ from qfcore.hamilton_jacobi import (
     density,
     ensemble_energy,
     first_caustic_time,
+    initial_data,
 )
 
 RTOL = 1e-8  # see module docstring
@@ -331,3 +332,33 @@ def test_energy_and_caustic_errors(inputs):
         first_caustic_time({"first_caustic_time": 1.0})
     with pytest.raises(TypeError, match="flow must be"):
         density(xr.Dataset())
+
+
+def test_initial_data_of_a_chirped_gaussian_is_exact():
+    """Chirped Gaussian: p0 = k + 2aq, p0' = 2a, p0'' = 0, to spectral accuracy."""
+    hbar, c, s, k, a = 0.7, 0.4, 0.6, 1.1, 0.3
+    q = np.linspace(-10, 10, 400, endpoint=False)
+    psi = np.exp(-((q - c) ** 2) / (4 * s**2) + 1j * (k * q + a * q**2) / hbar)
+    psi /= np.sqrt(np.sum(np.abs(psi) ** 2) * (q[1] - q[0]))
+    q0, (rho0, drho0), (p0, dp0, d2p0) = initial_data(psi, q, hbar=hbar)
+    gauss = np.exp(-((q0 - c) ** 2) / (2 * s**2)) / np.sqrt(2 * np.pi * s**2)
+    # Labels kept where rho > 1e-16 max: the interval spans ~±8.6 sigma around c.
+    assert np.all(np.abs(q0 - c) < 8.7 * s) and np.abs(q0 - c).max() > 8.0 * s
+    assert np.max(np.abs(rho0 - gauss)) < 1e-9
+    assert np.max(np.abs(drho0 + (q0 - c) / s**2 * gauss)) < 1e-8
+    # Relative error of psi'/psi grows like 1e-16/|psi| at the kept edge (|psi| ~ 1e-8 max).
+    assert np.max(np.abs(p0 - (k + 2 * a * q0))) < 1e-6
+    assert np.max(np.abs(dp0 - 2 * a)) < 1e-4
+    assert np.max(np.abs(d2p0)) < 1e-2
+
+
+def test_initial_data_errors():
+    q = np.linspace(-5, 5, 64, endpoint=False)
+    psi = np.exp(-(q**2)) + 0j
+    with pytest.raises(ValueError, match="not normalised"):
+        initial_data(psi, q)
+    psi /= np.sqrt(np.sum(np.abs(psi) ** 2) * (q[1] - q[0]))
+    with pytest.raises(ValueError, match="threshold"):
+        initial_data(psi, q, threshold=2.0)
+    with pytest.raises(ValueError, match="hbar"):
+        initial_data(psi, q, hbar=-1.0)
