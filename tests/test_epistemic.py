@@ -1,0 +1,528 @@
+"""Tests of qfcore.epistemic: the ξ-ensemble of Budiyono & Rohrlich, Nat. Commun. 8, 1306 (2017).
+
+Monte Carlo tolerances are 4 standard errors (5 for the moments of ξ) with fixed seeds; a
+failure of a correct implementation would need a ≥ 4σ fluctuation (probability < 1e-4 per
+check). The grids resolve every state spectrally, so quadrature and derivative errors are at
+round-off unless a test says otherwise.
+"""
+
+import numpy as np
+import pytest
+
+from qfcore import epistemic as ep
+from qfcore import grid as G
+from qfcore import states
+
+# ---------------------------------------------------------------------------------------------
+# fixtures
+
+
+def _grid_1d():
+    return np.linspace(-10.0, 10.0, 256, endpoint=False)
+
+
+def _grid_2d():
+    # Δ = 0.125: the narrowest packet of random_superposition (σ = L/60 = 0.2 = 1.6Δ) has
+    # |ψ̂| ~ exp(−σ²k²) ≈ 1e-11 at the Nyquist wavenumber π/Δ.
+    return (np.linspace(-6.0, 6.0, 96, endpoint=False), np.linspace(-5.0, 5.0, 80, endpoint=False))
+
+
+def _coefficients(axes):
+    """A non-constant symmetric positive-definite metric, a vector potential and a potential."""
+    q = G.mesh(axes)
+    if len(axes) == 1:
+        (x,) = q
+        return (
+            (1.0 + 0.5 * np.cos(0.7 * x))[None, None],
+            (0.4 * np.sin(0.5 * x))[None],
+            0.3 * x**2 + 0.1 * x,
+        )
+    x, y = q
+    g12 = 0.3 * np.sin(x + y)  # |g12| < 0.3 and g11·g22 ≥ 0.8: positive definite
+    metric = np.array([[1.5 + 0.5 * np.sin(x), g12], [g12, 1.2 + 0.4 * np.cos(y)]])
+    return metric, np.array([0.5 * np.sin(y), 0.3 * x]), 0.5 * (x**2 + y**2) + 0.2 * x * y
+
+
+def _entangled_gaussian(axes, precision):
+    """Real ψ with ρ ∝ exp(−qᵀΛq/2) (so S = 0)."""
+    x, y = G.mesh(axes)
+    quad = precision[0, 0] * x**2 + 2 * precision[0, 1] * x * y + precision[1, 1] * y**2
+    return states.normalise(np.exp(-quad / 4.0), axes)
+
+
+# ---------------------------------------------------------------------------------------------
+# the random variable ξ
+
+
+@pytest.mark.parametrize("kind", ep.XI_KINDS)
+def test_sample_xi_moments(kind):
+    hbar, n = 1.7, 200_000
+    xi = ep.sample_xi(n, kind, hbar=hbar, rng=np.random.default_rng(11))
+    assert xi.shape == (n,)
+    assert abs(xi.mean()) < 5 * hbar / np.sqrt(n)
+    var_err = np.std(xi**2) / np.sqrt(n)  # standard error of the sample second moment
+    if kind == "two_point":
+        np.testing.assert_array_equal(xi**2, hbar**2)  # variance exact draw by draw
+    else:
+        assert var_err > 0
+        assert abs(np.mean(xi**2) - hbar**2) < 5 * var_err
+    m4 = np.mean(xi**4)
+    m4_err = np.std(xi**4) / np.sqrt(n)
+    assert abs(m4 - ep.xi_fourth_moment(kind, hbar)) < 5 * m4_err + 1e-12 * m4
+    # The kinds share two moments but are told apart by the fourth.
+    for other in ep.XI_KINDS:
+        if other != kind:
+            assert abs(m4 - ep.xi_fourth_moment(other, hbar)) > 20 * m4_err
+
+
+def test_fourth_moments_closed_forms():
+    h = 1.3
+    assert ep.xi_fourth_moment("gaussian", h) == pytest.approx(3 * h**4, rel=1e-15)
+    assert ep.xi_fourth_moment("two_point", h) == pytest.approx(h**4, rel=1e-15)
+    assert ep.xi_fourth_moment("uniform", h) == pytest.approx(9 * h**4 / 5, rel=1e-15)
+
+
+def test_sample_xi_separable_and_seeding():
+    n = 100_000
+    xi = ep.sample_xi(n, "uniform", hbar=0.5, n_dof=3, rng=5)
+    assert xi.shape == (n, 3)
+    assert np.all(np.abs(xi) <= np.sqrt(3) * 0.5)
+    # Independent components: sample correlations are N(0, 1/n).
+    corr = np.corrcoef(xi.T)
+    assert np.all(np.abs(corr[np.triu_indices(3, 1)]) < 5 / np.sqrt(n))
+    np.testing.assert_array_equal(xi, ep.sample_xi(n, "uniform", hbar=0.5, n_dof=3, rng=5))
+
+
+# ---------------------------------------------------------------------------------------------
+# momentum field
+
+
+def test_momentum_field_closed_form():
+    # ψ = Gaussian packet with mean momentum p0: ∂S = p0, ∂ρ/(2ρ) = −(q − c)/(2σ²).
+    hbar, c, sigma, p0 = 0.6, 0.3, 0.8, 1.1  # |ψ| < 1e-15 at the edges: no periodic wrap
+    q = _grid_1d()
+    psi = states.gaussian_wavepacket(q, c, sigma, p0, hbar=hbar)
+    field = ep.momentum_field(psi, q, hbar=hbar)
+    # FFT round-off in ∂ψ is ~1e-15·max|∂ψ|; dividing by ψ amplifies it by 1/|ψ|, which is
+    # below e^{25/4} ≈ 500 within 5σ: 1e-11 leaves a margin.
+    inside = np.abs(q - c) < 5 * sigma
+    np.testing.assert_allclose(field.phase_gradient[0][inside], p0, rtol=1e-11)
+    np.testing.assert_allclose(
+        field.osmotic[0][inside], -(q[inside] - c) / (2 * sigma**2), rtol=1e-11, atol=1e-11
+    )
+
+
+def test_momentum_field_zero_density_is_masked():
+    q = np.linspace(-1.0, 1.0, 64, endpoint=False)
+    psi = np.where(np.abs(q) < 0.5, np.cos(np.pi * q) ** 2, 0.0).astype(complex)
+    with np.errstate(all="raise"):
+        field = ep.momentum_field(psi, q, derivative="central")
+    assert np.all(field.osmotic[0][np.abs(q) > 0.55] == 0.0)
+    assert np.all(field.phase_gradient[0] == 0.0)  # real ψ: S = 0 wherever it is defined
+
+
+# ---------------------------------------------------------------------------------------------
+# Gaussian state: σ_p = ħ/(2σ_q)
+
+
+@pytest.mark.parametrize("kind", ep.XI_KINDS)
+def test_gaussian_uncertainty(kind):
+    hbar, sigma = 0.7, 0.8
+    q = _grid_1d()
+    psi = states.gaussian_wavepacket(q, 0.0, sigma, hbar=hbar)
+    res = ep.ensemble_average(lambda p, q: p[0] ** 2, psi, q, hbar=hbar, xi=kind, rng=7)
+    exact = hbar**2 / (4 * sigma**2)
+    # Monte Carlo error 4σ; 1e-12 covers the (spectral) quadrature when stderr = 0 (two_point).
+    assert abs(res.mean - exact) <= 4 * res.stderr + 1e-12 * exact
+    assert (res.stderr == 0) == (kind == "two_point") or res.stderr < 1e-14 * exact
+    mean_p = ep.ensemble_average(lambda p, q: p[0], psi, q, hbar=hbar, xi=kind, rng=7)
+    assert abs(mean_p.mean) < 1e-12  # ∂S = 0 and Σ ∂ρ ΔV = 0: ⟨p⟩ vanishes for every ξ
+    sigma_q = np.sqrt(ep.ensemble_average(lambda p, q: q[0] ** 2, psi, q, n_xi=2).mean)
+    assert sigma_q == pytest.approx(sigma, rel=1e-12)
+    # σ_q σ_p = ħ/2 within the propagated Monte Carlo error of sqrt(⟨p²⟩).
+    sigma_p = np.sqrt(res.mean)
+    assert abs(sigma_q * sigma_p - hbar / 2) <= sigma_q * 2 * res.stderr / sigma_p + 1e-12
+
+
+# ---------------------------------------------------------------------------------------------
+# Theorem 2
+
+
+@pytest.mark.parametrize("kind", ep.XI_KINDS)
+@pytest.mark.parametrize("dim", [1, 2])
+def test_theorem2_monte_carlo(dim, kind):
+    hbar = 0.7
+    axes = (_grid_1d(),) if dim == 1 else _grid_2d()
+    psi = states.random_superposition(axes, np.random.default_rng(20 + dim), hbar=hbar)
+    metric, a, v = _coefficients(axes)
+    obs = ep.quadratic_observable(metric, vector_potential=a, potential=v)
+    res = ep.ensemble_average(obs, psi, axes, hbar=hbar, xi=kind, n_xi=4096, rng=3)
+    quantum = ep.ordered_quadratic_expectation(
+        psi, axes, metric, vector_potential=a, potential=v, hbar=hbar
+    )
+    assert res.stderr > 0
+    # 1e-10 relative: round-off of the exact discrete identity (see the deterministic test).
+    assert abs(res.mean - quantum) <= 4 * res.stderr + 1e-10 * abs(quantum)
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_theorem2_deterministic(dim):
+    hbar = 1.4
+    axes = (_grid_1d(),) if dim == 1 else _grid_2d()
+    psi = states.random_superposition(axes, np.random.default_rng(30 + dim), hbar=hbar)
+    metric, a, v = _coefficients(axes)
+    obs = ep.quadratic_observable(metric, vector_potential=a, potential=v)
+    # 700 ξ's: several batches on the 2D grid (batch = 2**20 // 7680 = 136).
+    xi = np.linspace(-3.0, 3.0, 700) * hbar
+    values = ep.conditional_averages(obs, psi, axes, xi, hbar=hbar)
+    nodes = [0, 350, 699]
+    c0, c1, c2 = np.linalg.solve(np.vander(xi[nodes], 3, increasing=True), values[nodes])
+    # A(ξ) = c0 + c1 ξ + c2 ξ² exactly (Eq. (22)): prediction error at round-off.
+    scale = np.max(np.abs(values))
+    np.testing.assert_allclose(c0 + c1 * xi + c2 * xi**2, values, rtol=0, atol=1e-11 * scale)
+    assert abs(c1) > 1e-3 * scale  # the linear term is really there (S ≠ 0, A ≠ 0)
+    quantum = ep.ordered_quadratic_expectation(
+        psi, axes, metric, vector_potential=a, potential=v, hbar=hbar
+    )
+    # E[ξ] = 0, E[ξ²] = ħ²: Theorem 2 holds on the grid up to round-off (the spectral gradient
+    # is shared by both sides, and the integrand identity is pointwise).
+    assert c0 + c2 * hbar**2 == pytest.approx(quantum, rel=1e-11)
+
+
+def test_ordered_expectation_kinetic_energy_in_fourier_space():
+    # Independent check: g = I/m, A = 0 gives Σ_k ħ²k²/(2m) |ψ̂_k|² (Parseval).
+    hbar, mass = 0.9, 1.7
+    axes = _grid_2d()
+    psi = states.random_superposition(axes, np.random.default_rng(4), hbar=hbar)
+    k1, k2 = np.meshgrid(*G.wavenumbers(axes), indexing="ij")
+    weights = np.abs(np.fft.fft2(psi)) ** 2
+    kinetic = np.sum(hbar**2 * (k1**2 + k2**2) / (2 * mass) * weights) / np.sum(weights)
+    value = ep.ordered_quadratic_expectation(psi, axes, np.eye(2) / mass, hbar=hbar)
+    assert value == pytest.approx(kinetic, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# nonseparability of ξ
+
+
+def test_separable_vs_nonseparable_correlation():
+    hbar = 1.3
+    precision = np.array([[2.0, 0.8], [0.8, 1.5]])
+    axes = (np.linspace(-7, 7, 96, endpoint=False), np.linspace(-7, 7, 80, endpoint=False))
+    psi = _entangled_gaussian(axes, precision)
+    quantum = hbar**2 * precision[0, 1] / 4
+
+    def p1p2(p, q):
+        return p[0] * p[1]
+
+    ordered = ep.ordered_quadratic_expectation(psi, axes, [[0.0, 1.0], [1.0, 0.0]], hbar=hbar)
+    assert ordered == pytest.approx(quantum, rel=1e-10)  # spectral, Gaussian resolved
+    nonsep = ep.ensemble_average(p1p2, psi, axes, hbar=hbar, xi="gaussian", rng=8)
+    assert abs(nonsep.mean - quantum) <= 4 * nonsep.stderr
+    sep = ep.ensemble_average(p1p2, psi, axes, hbar=hbar, xi="gaussian", separable=True, rng=8)
+    assert abs(sep.mean) <= 4 * sep.stderr  # classical ∫∂1S ∂2S ρ = 0
+    assert quantum > 10 * max(sep.stderr, nonsep.stderr)  # the two are told apart
+    # two-point ξ: ξ² = ħ² exactly, so the nonseparable value is exact draw by draw.
+    exact = ep.ensemble_average(p1p2, psi, axes, hbar=hbar, xi="two_point", rng=8)
+    assert exact.mean == pytest.approx(quantum, rel=1e-10)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fisher information and the uncertainty chain
+
+
+def test_fisher_information_gaussians():
+    q = _grid_1d()
+    sigma = 1.0  # ψ ≈ e^{-25} at the grid's edges: periodic wrap-around below round-off
+    psi = states.gaussian_wavepacket(q, 0.0, sigma, 2.0)
+    np.testing.assert_allclose(ep.fisher_information(psi, q), [1 / sigma**2], rtol=1e-11)
+    # Correlated 2D Gaussian with precision Λ: I_i = (Λ Σ Λ)_ii = Λ_ii.
+    precision = np.array([[2.0, 0.8], [0.8, 1.5]])
+    axes = (np.linspace(-7, 7, 96, endpoint=False), np.linspace(-7, 7, 80, endpoint=False))
+    psi2 = _entangled_gaussian(axes, precision)
+    np.testing.assert_allclose(ep.fisher_information(psi2, axes), np.diag(precision), rtol=1e-10)
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_uncertainty_chain_random_states(dim):
+    hbar = 0.8
+    axes = (_grid_1d(),) if dim == 1 else _grid_2d()
+    for seed in range(3):
+        psi = states.random_superposition(axes, np.random.default_rng(seed), hbar=hbar)
+        rho = np.abs(psi) ** 2 * G.cell_volume(axes)
+        field = ep.momentum_field(psi, axes, hbar=hbar)
+        fisher = ep.fisher_information(psi, axes)
+        for i, qi in enumerate(G.mesh(axes)):
+            mean_p = np.sum(field.phase_gradient[i] * rho)
+            metric = np.zeros((dim, dim))
+            metric[i, i] = 2.0  # ½·2·(p_i − ⟨p_i⟩)²
+            shift = np.zeros(dim)
+            shift[i] = mean_p
+            var_p = ep.ordered_quadratic_expectation(
+                psi, axes, metric, vector_potential=shift, hbar=hbar
+            )
+            var_q = np.sum(qi**2 * rho) - np.sum(qi * rho) ** 2
+            classical = np.sum((field.phase_gradient[i] - mean_p) ** 2 * rho)
+            # σ_p² = ∫(∂S − ⟨p⟩)²ρ + ħ²I/4 exactly (Eq. (36) with Eq. (7)).
+            assert var_p == pytest.approx(classical + hbar**2 * fisher[i] / 4, rel=1e-10)
+            assert classical > 1e-3 * var_p  # random states carry a phase: strict first step
+            assert fisher[i] * var_q > 1.0 + 1e-3  # Cramér–Rao, strict for non-Gaussian ρ
+            assert var_p * var_q > hbar**2 / 4
+
+
+# ---------------------------------------------------------------------------------------------
+# density allowed by the epistemic restriction (Methods)
+
+
+def test_restricted_density_gaussian():
+    sigma = 0.7
+    q = np.linspace(-8 * sigma, 8 * sigma, 801) + 0.3
+    rho = ep.restricted_density(lambda x: -x / (2 * sigma**2), q)
+    exact = np.exp(-(q**2) / (2 * sigma**2)) / np.sqrt(2 * np.pi * sigma**2)
+    # Mass outside ±8σ (≈1e-15) and Simpson's O(Δ⁴) error are far below the tolerance.
+    np.testing.assert_allclose(rho, exact, rtol=0, atol=1e-9)
+    # The start point only fixes the (discarded) constant of integration.
+    rho_edge = ep.restricted_density(lambda x: -x / (2 * sigma**2), q, q0=q[0])
+    np.testing.assert_allclose(rho_edge, exact, rtol=0, atol=1e-9)
+
+
+def test_restricted_density_box_ground_state():
+    n = 2001
+    q = np.linspace(-0.5, 0.5, n)[1:-1]  # the walls themselves, where tan diverges, are left out
+    rho = ep.restricted_density(lambda x: -np.pi * np.tan(np.pi * x), q)
+    # Left out: 2·∫_0^Δ 2 sin²(πu) du ≈ 4π²Δ³/3 ≈ 1.6e-9 of the mass (Δ = 5e-4).
+    np.testing.assert_allclose(rho, 2 * np.cos(np.pi * q) ** 2, rtol=0, atol=1e-8)
+
+
+def test_restricted_density_uniform():
+    q = np.linspace(-2.0, 3.0, 11)
+    np.testing.assert_allclose(ep.restricted_density(lambda x: 0.0, q), 0.2, rtol=1e-13)
+
+
+# ---------------------------------------------------------------------------------------------
+# particle in a box with central differences
+
+
+def _box_variance(n, hbar, *, both_walls):
+    if both_walls:
+        q = np.linspace(-0.5, 0.5, n + 1)
+        psi = np.sqrt(2) * np.cos(np.pi * q) + 0j
+        psi[[0, -1]] = 0.0  # exact zeros: zero weight
+    else:
+        # Periodic grid: holds the wall q = −½ (image of +½), where ψ ~ 1e-16; the uniform
+        # weights are then exact for the periodic integrand 2π²ħ² sin²(πq).
+        q = np.linspace(-0.5, 0.5, n, endpoint=False)
+        psi = np.sqrt(2) * np.cos(np.pi * q) + 0j
+    psi = states.normalise(psi, q)
+    res = ep.ensemble_average(
+        lambda p, q: p[0] ** 2, psi, q, hbar=hbar, xi="two_point", derivative="central", rng=0
+    )
+    return res.mean, 1.0 / n
+
+
+def test_box_momentum_variance_second_order():
+    hbar = 0.8
+    sizes = [100, 200, 400, 800]
+    errors = [_box_variance(n, hbar, both_walls=False)[0] - np.pi**2 * hbar**2 for n in sizes]
+    orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
+    assert np.all(orders > 1.85) and np.all(orders < 2.15)
+    # Leading error of the central difference (ψ' + Δ²ψ'''/6, ψ''' = −π²ψ'): −π⁴ħ²Δ²/3.
+    assert errors[-1] * sizes[-1] ** 2 == pytest.approx(-(np.pi**4) * hbar**2 / 3, rel=0.03)
+
+
+def test_box_both_walls_zero_weight():
+    # With ψ = 0 exactly on both walls, those points drop out (no NaN), and the sum misses the
+    # wall value 2π²ħ² of the integrand with weight Δ: error −2π²ħ²Δ − π⁴ħ²Δ²/3 + O(Δ³)
+    # (the second term is the central-difference error of the test above).
+    hbar = 1.0
+    for n in (200, 400):
+        value, dq = _box_variance(n, hbar, both_walls=True)
+        assert np.isfinite(value)
+        remainder = value - np.pi**2 * hbar**2 + 2 * np.pi**2 * hbar**2 * dq
+        assert remainder / dq**2 == pytest.approx(-(np.pi**4) * hbar**2 / 3, rel=0.03)
+
+
+# ---------------------------------------------------------------------------------------------
+# observables beyond quadratic forms, shapes
+
+
+def test_position_only_observables():
+    q = _grid_1d()
+    psi = states.gaussian_wavepacket(q, 0.5, 1.2, 0.3)
+    assert ep.ensemble_average(lambda p, q: 1.0, psi, q, rng=1).mean == pytest.approx(1.0)
+    res = ep.ensemble_average(lambda p, q: q[0], psi, q, rng=1)
+    assert res.mean == pytest.approx(0.5, rel=1e-12)
+    assert res.stderr < 1e-15  # the same A(ξ) for every ξ, up to summation order
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+
+
+def _state():
+    q = _grid_1d()
+    return states.gaussian_wavepacket(q, 0.0, 1.0), q
+
+
+def _kinetic(p, q):
+    return p[0] ** 2 / 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"xi": "cauchy"}, "xi must be one of"),
+        ({"n_xi": 1}, "n_xi must be >= 2"),
+        ({"hbar": 0.0}, "hbar must be"),
+        ({"hbar": -1.0}, "hbar must be"),
+        ({"derivative": "fourier"}, "derivative must be"),
+    ],
+)
+def test_ensemble_average_bad_parameters(kwargs, match):
+    psi, q = _state()
+    with pytest.raises(ValueError, match=match):
+        ep.ensemble_average(_kinetic, psi, q, **kwargs)
+
+
+def test_ensemble_average_bad_state_and_grid():
+    psi, q = _state()
+    with pytest.raises(ValueError, match="not normalised"):
+        ep.ensemble_average(_kinetic, 2 * psi, q)
+    with pytest.raises(ValueError, match="not uniformly spaced"):
+        ep.ensemble_average(_kinetic, psi, q + 1e-3 * q**2)
+    with pytest.raises(ValueError, match="shape"):
+        ep.ensemble_average(_kinetic, psi[:-1], q)
+    with pytest.raises(TypeError, match="observable must be a callable"):
+        ep.ensemble_average(2.0, psi, q)
+    with pytest.raises(TypeError, match="n_xi must be an int"):
+        ep.ensemble_average(_kinetic, psi, q, n_xi=10.0)
+    with pytest.raises(TypeError, match="rng must be"):
+        ep.ensemble_average(_kinetic, psi, q, rng="seed")
+
+
+def test_conditional_averages_errors():
+    psi, q = _state()
+    with pytest.raises(ValueError, match="xi must have shape"):
+        ep.conditional_averages(_kinetic, psi, q, np.ones((3, 2)))
+    with pytest.raises(ValueError, match="xi holds non-finite"):
+        ep.conditional_averages(_kinetic, psi, q, [np.nan])
+    with pytest.raises(TypeError, match="real numbers"):
+        ep.conditional_averages(lambda p, q: 1j * p[0], psi, q, [1.0])
+    with pytest.raises(ValueError, match="not broadcastable"):
+        ep.conditional_averages(lambda p, q: np.ones(3), psi, q, [1.0])
+    with pytest.raises(ValueError, match="not normalised"):
+        ep.conditional_averages(_kinetic, 0.5 * psi, q, [1.0])
+
+
+def test_sample_xi_errors():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ep.sample_xi(3, "cauchy")
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        ep.sample_xi(0)
+    with pytest.raises(TypeError, match="n must be an int"):
+        ep.sample_xi(2.5)
+    with pytest.raises(ValueError, match="n_dof must be >= 1"):
+        ep.sample_xi(3, n_dof=0)
+    with pytest.raises(ValueError, match="hbar must be"):
+        ep.sample_xi(3, hbar=-1.0)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        ep.xi_fourth_moment("lorentzian")
+
+
+def test_quadratic_observable_errors():
+    with pytest.raises(ValueError, match="symmetric"):
+        ep.quadratic_observable([[1.0, 0.2], [0.1, 1.0]])
+    with pytest.raises(ValueError, match=r"shape \(d, d\)"):
+        ep.quadratic_observable(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="vector_potential must have shape"):
+        ep.quadratic_observable(np.eye(2), vector_potential=np.ones(3))
+    with pytest.raises(ValueError, match="must be real"):
+        ep.quadratic_observable(np.eye(1), potential=1j * np.ones(5))
+    with pytest.raises(ValueError, match="disagree on the grid"):
+        ep.quadratic_observable(np.ones((1, 1, 5)), potential=np.ones(6))
+    with pytest.raises(ValueError, match="non-finite"):
+        ep.quadratic_observable([[np.inf]])
+    obs = ep.quadratic_observable(np.eye(2))
+    with pytest.raises(ValueError, match="2 degrees of freedom got 1"):
+        obs((np.ones(3),), (np.ones(3),))
+
+
+def test_ordered_expectation_errors():
+    psi, q = _state()
+    n = q.size
+    # Complex potential or vector potential: non-Hermitian Ô, complex ⟨ψ|Ô|ψ⟩.
+    with pytest.raises(ValueError, match="not Hermitian"):
+        ep.ordered_quadratic_expectation(psi, q, np.eye(1), potential=1j * q**2)
+    with pytest.raises(ValueError, match="not Hermitian"):
+        ep.ordered_quadratic_expectation(psi, q, 1j * np.eye(1))
+    # A complex A would be conjugated silently on the bra side: rejected up front.
+    with pytest.raises(ValueError, match="vector_potential must be real"):
+        ep.ordered_quadratic_expectation(psi, q, np.eye(1), vector_potential=[1j * np.ones(n)])
+    # A complex dtype with zero imaginary part is fine.
+    real = ep.ordered_quadratic_expectation(psi, q, np.eye(1), potential=q**2)
+    assert ep.ordered_quadratic_expectation(
+        psi, q, np.eye(1), potential=q**2 + 0j
+    ) == pytest.approx(real, rel=1e-14)
+    with pytest.raises(ValueError, match="metric is 2x2 but the grid has 1 axes"):
+        ep.ordered_quadratic_expectation(psi, q, np.eye(2))
+    with pytest.raises(ValueError, match="potential has grid part"):
+        ep.ordered_quadratic_expectation(psi, q, np.eye(1), potential=np.ones(n - 1))
+    with pytest.raises(ValueError, match="not normalised"):
+        ep.ordered_quadratic_expectation(3 * psi, q, np.eye(1))
+
+
+def test_fisher_and_field_errors():
+    psi, q = _state()
+    with pytest.raises(ValueError, match="not normalised"):
+        ep.fisher_information(2 * psi, q)
+    with pytest.raises(ValueError, match="derivative must be"):
+        ep.momentum_field(psi, q, derivative="upwind")
+    with pytest.raises(ValueError, match="hbar must be"):
+        ep.momentum_field(psi, q, hbar=0)
+
+
+def test_restricted_density_errors():
+    q = np.linspace(-1, 1, 11)
+    with pytest.raises(TypeError, match="osmotic must be a callable"):
+        ep.restricted_density(0.0, q)
+    with pytest.raises(ValueError, match="strictly increasing"):
+        ep.restricted_density(lambda x: 0.0, q[::-1])
+    with pytest.raises(ValueError, match="at least 3 points"):
+        ep.restricted_density(lambda x: 0.0, q[:2])
+    with pytest.raises(ValueError, match=r"q0 = 2\.0 lies outside"):
+        ep.restricted_density(lambda x: 0.0, q, q0=2.0)
+    with pytest.raises(ValueError, match="rtol and atol must be > 0"):
+        ep.restricted_density(lambda x: 0.0, q, rtol=0.0)
+    with pytest.raises(ValueError, match="osmotic must be finite"):
+        ep.restricted_density(lambda x: np.nan if x > 0.3 else 0.0, q)
+
+
+def test_sample_phase_space_matches_ensemble_moments():
+    """Sampled (q, p) reproduce <q>, <p> and <p^2> of the ensemble within 5 standard errors."""
+    x = np.linspace(-10, 10, 256, endpoint=False)
+    psi = states.random_superposition(x, np.random.default_rng(11))
+    q, p = ep.sample_phase_space(psi, x, 40_000, xi="uniform", rng=np.random.default_rng(3))
+    assert q.shape == p.shape == (40_000, 1)
+    rho = np.abs(psi) ** 2 * (x[1] - x[0])
+    assert abs(q.mean() - np.sum(x * rho)) < 5 * q.std() / np.sqrt(q.size)
+    exact_p = ep.ensemble_average(lambda pp, qq: pp[0], psi, x, xi="two_point", n_xi=2)
+    exact_p2 = ep.conditional_averages(lambda pp, qq: pp[0] ** 2, psi, x, np.array([1.0, -1.0]))
+    assert abs(p.mean() - exact_p.mean) < 5 * p.std() / np.sqrt(p.size)
+    assert abs(np.mean(p**2) - exact_p2.mean()) < 5 * np.std(p**2) / np.sqrt(p.size)
+
+
+def test_sample_phase_space_separable_2d_and_errors():
+    y = np.linspace(-8, 8, 64, endpoint=False)
+    sigma = 0.7  # psi ~ 1e-14 at the edges: spectral derivatives exact to ~1e-12
+    psi = states.gaussian_wavepacket((y, y), 0.0, sigma)
+    q, p = ep.sample_phase_space(psi, (y, y), 500, xi="two_point", separable=True, rng=1)
+    assert q.shape == p.shape == (500, 2)
+    # S = 0 and two-point xi: p_i = ±q_i/(2σ²) with independent signs per degree of freedom.
+    keep = np.all(q != 0, axis=1)
+    ratio = p[keep] / (-q[keep] / (2 * sigma**2))
+    np.testing.assert_allclose(np.abs(ratio), 1.0, atol=1e-9)
+    assert 0.4 < np.mean(np.sign(ratio[:, 0]) == np.sign(ratio[:, 1])) < 0.6
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        ep.sample_phase_space(psi, (y, y), 0)
+    with pytest.raises(ValueError, match="normalised"):
+        ep.sample_phase_space(2 * psi, (y, y), 5)
