@@ -305,9 +305,9 @@ def _abs_tolerance(expected, rtol, atol) -> float:
 def _tolerance_text(rtol, atol) -> str:
     parts = []
     if rtol:
-        parts.append(f"rtol {rtol:.1g}")
+        parts.append(f"rtol {rtol:.2g}")
     if atol:
-        parts.append(f"atol {atol:.1g}")
+        parts.append(f"atol {atol:.2g}")
     return ", ".join(parts) if parts else "exact"
 
 

@@ -51,8 +51,12 @@ __all__ = [
 XI_KINDS = ("gaussian", "two_point", "uniform")
 #: E[ξ⁴]/ħ⁴ of each kind: Gaussian 3, ±ħ 1, uniform on [−√3ħ, √3ħ] (√3)⁴/5 = 9/5.
 _FOURTH_MOMENT = {"gaussian": 3.0, "two_point": 1.0, "uniform": 9.0 / 5.0}
-#: Densities at or below this value get zero momentum field (zero weight in every average).
-RHO_FLOOR = 1e-300
+#: Points where both |ψ|² and |∇ψ|² are at or below RHO_FLOOR times their maxima (far tails)
+#: get zero momentum field: there ψ'/ψ would be dominated by the round-off of the derivative
+#: (~1e-16 max|ψ'|), harmless for quadratic observables (ρ·w² ≤ |ψ'|²) but explosive for higher
+#: powers of p, while the true contribution of such tails to any average is ~1e-24. Nodes and
+#: hard walls keep their field (|∇ψ| is large there and ρ·w² = (∂√ρ)² is finite).
+RHO_FLOOR = 1e-24
 #: Float64 values per momentum array in one batch of ξ's (8 MiB): a 256×256 grid gets 16 ξ's
 #: per batch, which keeps a quadratic observable in two dimensions well below 200 MB.
 _BATCH_ELEMENTS = 2**20
@@ -261,8 +265,9 @@ def momentum_field(psi, grid, *, hbar: float = 1.0, derivative: str = "spectral"
 
     phase_gradient_i = ∂_iS = ħ Im(ψ*∂_iψ)/|ψ|² and osmotic_i = ∂_iρ/(2ρ) = Re(ψ*∂_iψ)/|ψ|²,
     so p_i = phase_gradient_i + ξ·osmotic_i (Nelson's osmotic velocity is (ħ/m)·osmotic_i).
-    Where |ψ|² ≤ ``RHO_FLOOR`` (exact nodes, hard walls, underflowed tails) both are set to 0,
-    which gives those points zero weight in every ρ-weighted average.
+    Both are set to 0 where |ψ|² = 0 (exact nodes, which have zero weight in every ρ-weighted
+    average) and in far tails, where |ψ|² and |∇ψ|² are both ≤ ``RHO_FLOOR`` times their maxima
+    and the derivative's round-off would dominate ψ'/ψ.
 
     Parameters
     ----------
@@ -295,10 +300,13 @@ def momentum_field(psi, grid, *, hbar: float = 1.0, derivative: str = "spectral"
     hbar = _check_hbar(hbar)
     method = _check_derivative(derivative)
     rho = np.abs(psi) ** 2
-    occupied = rho > RHO_FLOOR
+    gradients = _grid.gradient(psi, axes, method=method)
+    grad2 = sum(np.abs(g) ** 2 for g in gradients)
+    resolved = (rho > RHO_FLOOR * rho.max()) | (grad2 > RHO_FLOOR * grad2.max())
+    occupied = (rho > 0) & resolved
     inv_rho = np.divide(1.0, rho, out=np.zeros_like(rho), where=occupied)
     phase, osmotic = [], []
-    for dpsi in _grid.gradient(psi, axes, method=method):
+    for dpsi in gradients:
         current = np.conj(psi) * dpsi * inv_rho
         phase.append(hbar * current.imag)
         osmotic.append(current.real)

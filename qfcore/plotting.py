@@ -104,12 +104,18 @@ def _as_dataset(data) -> xr.Dataset:
             f"data must be an xarray Dataset/DataArray or a dict of arrays; got {type(data)}."
         )
     ds.attrs = _clean_attrs(ds.attrs)
-    for var in ds.variables.values():
+    for name, var in list(ds.variables.items()):
         var.attrs = _clean_attrs(var.attrs)
         if np.iscomplexobj(var.values):
             raise TypeError("NetCDF3 holds no complex data: store real and imaginary parts.")
-        if var.dtype.kind in "iu" and var.dtype.itemsize > 4:
-            var.values = var.values.astype(np.float64)
+        if var.dtype.kind in "iu" and var.dtype.itemsize > 4:  # NetCDF3 has no 64-bit integers
+            fits = var.size == 0 or np.abs(var.values).max() < 2**31
+            converted = var.astype(np.int32 if fits else np.float64)
+            ds = (
+                ds.assign_coords({name: converted})
+                if name in ds.coords
+                else ds.assign({name: converted})
+            )
     return ds
 
 

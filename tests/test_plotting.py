@@ -33,3 +33,13 @@ def test_dict_data_and_bad_input():
     with pytest.raises(TypeError, match="xarray Dataset"):
         plotting.save_figure(fig, "t2", [1, 2])
     plt.close(fig)
+
+
+def test_int64_coordinates_are_stored():
+    fig = plt.figure()
+    ds = xr.Dataset({"v": ("state", np.arange(3.0))}, coords={"state": np.arange(3)})
+    path = plotting.save_figure(fig, "ints", ds)["nc"]
+    back = xr.open_dataset(path, engine="scipy")
+    np.testing.assert_array_equal(back["state"].values, [0, 1, 2])
+    back.close()
+    plt.close(fig)
