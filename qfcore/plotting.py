@@ -23,6 +23,7 @@ __all__ = ["STYLE", "save_figure", "use_style"]
 STYLE = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 110,
+    "figure.constrained_layout.use": True,
     "savefig.dpi": 200,
     "savefig.bbox": "tight",
     "font.size": 10,
