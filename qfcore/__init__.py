@@ -6,4 +6,14 @@ need, e.g. ``from qfcore import epistemic, schrodinger``. Importing ``qfcore`` i
 
 __version__ = "0.1.0"
 
-__all__ = ["claims", "epistemic", "grid", "madelung", "plotting", "schrodinger"]
+__all__ = [
+    "claims",
+    "epistemic",
+    "grid",
+    "hamilton_jacobi",
+    "madelung",
+    "plotting",
+    "runner",
+    "schrodinger",
+    "states",
+]

@@ -102,6 +102,13 @@ def _check_derivative(derivative) -> str:
     return derivative
 
 
+def _check_count(value, name: str, minimum: int, why: str = "") -> None:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}{why}; got {value}.")
+
+
 def _as_rng(rng) -> np.random.Generator:
     if rng is None or isinstance(rng, np.random.Generator | numbers.Integral):
         return np.random.default_rng(rng)
@@ -209,19 +216,13 @@ def sample_xi(n, kind: str = "gaussian", *, hbar: float = 1.0, n_dof=None, rng=N
 
     Source: Budiyono & Rohrlich, Nat. Commun. 8, 1306 (2017), Eq. (7).
     """
-    if not isinstance(n, numbers.Integral):
-        raise TypeError(f"n must be an int; got {type(n).__name__}.")
-    if n < 1:
-        raise ValueError(f"n must be >= 1; got {n}.")
+    _check_count(n, "n", 1)
     kind = _check_kind(kind, "kind")
     hbar = _check_hbar(hbar)
     if n_dof is None:
         size: tuple[int, ...] = (int(n),)
     else:
-        if not isinstance(n_dof, numbers.Integral):
-            raise TypeError(f"n_dof must be an int or None; got {type(n_dof).__name__}.")
-        if n_dof < 1:
-            raise ValueError(f"n_dof must be >= 1 (or None for a single ξ); got {n_dof}.")
+        _check_count(n_dof, "n_dof", 1, " (or None for a single ξ)")
         size = (int(n), int(n_dof))
     gen = _as_rng(rng)
     if kind == "gaussian":
@@ -485,10 +486,7 @@ def ensemble_average(
     hbar = _check_hbar(hbar)
     kind = _check_kind(xi, "xi")
     _check_derivative(derivative)
-    if not isinstance(n_xi, numbers.Integral):
-        raise TypeError(f"n_xi must be an int; got {type(n_xi).__name__}.")
-    if n_xi < 2:
-        raise ValueError(f"n_xi must be >= 2 to estimate a standard error; got {n_xi}.")
+    _check_count(n_xi, "n_xi", 2, " to estimate a standard error")
     draws = sample_xi(
         n_xi, kind, hbar=hbar, n_dof=len(axes) if separable else None, rng=_as_rng(rng)
     )
@@ -543,10 +541,7 @@ def sample_phase_space(
     hbar = _check_hbar(hbar)
     kind = _check_kind(xi, "xi")
     _check_derivative(derivative)
-    if not isinstance(n, numbers.Integral):
-        raise TypeError(f"n must be an int; got {type(n).__name__}.")
-    if n < 1:
-        raise ValueError(f"n must be >= 1; got {n}.")
+    _check_count(n, "n", 1)
     rng = _as_rng(rng)
     field = momentum_field(psi, axes, hbar=hbar, derivative=derivative)
     rho = np.abs(psi).ravel() ** 2
