@@ -177,3 +177,31 @@ def test_bad_input(kwargs, match):
 def test_mean_field_needs_occupied_beables():
     with pytest.raises(ValueError, match="tiny admixture"):
         cr.mean_field_solve(RABI, np.array([1.0, 0.0]), [0.0, 1.0])
+
+
+def test_phase_alignment_flow_is_hamiltonian_and_never_attracting():
+    """Section IV: energy (Eq. 43) conserved; aligned phases stay aligned; misalignment of an
+    eigenstate oscillates instead of decaying (a Hamiltonian flow has no attractors)."""
+    _, vecs = np.linalg.eigh(RABI)
+    eigen = vecs[:, 0].astype(complex)
+    t = np.linspace(0, 4, 41)
+    ds = cr.phase_alignment_flow(RABI, eigen, 16, t, f=3.0, spread=0.3, rng=2)
+    energy = ds.energy.values
+    assert np.ptp(energy) < 1e-5 * np.abs(energy).max()  # DOP853 at rtol 1e-9
+    assert np.all(ds.spread.values[-10:] > 0.1 * ds.spread.values[0])
+    aligned = cr.phase_alignment_flow(RABI, rabi_state(), 16, t, f=3.0, spread=0.0)
+    np.testing.assert_allclose(aligned.coherence.values, 1.0, atol=1e-9)
+
+
+def test_phase_alignment_spectrum():
+    _, vecs = np.linalg.eigh(RABI)
+    eig = cr.phase_alignment_spectrum(RABI, vecs[:, 1].astype(complex), 12, f=3.0)
+    assert eig.shape == (24,)
+    assert np.abs(eig.real).max() < 1e-5  # neutral: central differences are accurate to ~1e-6
+    assert abs(eig.real.sum()) < 1e-6  # the Jacobian of a Hamiltonian flow is traceless
+    frozen = cr.phase_alignment_spectrum(RABI, rabi_state(), 12, f=3.0)
+    assert abs(frozen.real.sum()) < 1e-6
+    with pytest.raises(ValueError, match="f must be"):
+        cr.phase_alignment_spectrum(RABI, rabi_state(), 12, f=0.0)
+    with pytest.raises(ValueError, match="spread must be"):
+        cr.phase_alignment_flow(RABI, rabi_state(), 12, [0.0, 1.0], f=1.0, spread=-1.0)
