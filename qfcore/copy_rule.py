@@ -379,12 +379,23 @@ def simulate(
     )
 
 
-def mean_field_rhs(t, y, hamiltonian, *, hbar: float = 1.0, r: float = -0.5, factor: float = 2.0):
-    """Right-hand side of Eqs. (30)–(31) for y = (ρ_1…ρ_M, φ_1…φ_M).
+def mean_field_rhs(
+    t,
+    y,
+    hamiltonian,
+    *,
+    hbar: float = 1.0,
+    r: float = -0.5,
+    factor: float = 2.0,
+    q: float = 0.5,
+):
+    """Right-hand side of Eqs. (18)/(30) and (31) for y = (ρ_1…ρ_M, φ_1…φ_M).
 
-    ρ̇_a = factor·Σ_b √(ρ_aρ_b) R_ab sin(φ_a − φ_b + δ_ab) and
-    φ̇_a = ω_a + Σ_b (ρ_a/ρ_b)^r R_ab cos(φ_a − φ_b + δ_ab). ``factor = 2`` and ``r = −½`` are the
-    Schrödinger equation; ``factor = 1`` is Eq. (30) as printed.
+    ρ̇_a = factor·Σ_b R_ab [ρ_a^q ρ_b^{1−q} sin₊(θ_ab) − ρ_b^q ρ_a^{1−q} sin₊(−θ_ab)] with
+    θ_ab = φ_a − φ_b + δ_ab (the ansatz Eq. (16) with the rate Eq. (28)), which for q = ½ is
+    factor·Σ_b √(ρ_aρ_b) R_ab sin θ_ab (Eq. (30)); and φ̇_a = ω_a + Σ_b (ρ_a/ρ_b)^r R_ab cos θ_ab
+    (Eq. (31)). ``factor = 2``, ``q = ½`` and ``r = −½`` are the Schrödinger equation;
+    ``factor = 1`` is Eq. (30) as printed; q ≠ ½ breaks time-reversal invariance (Eqs. (18)–(21)).
 
     Parameters
     ----------
@@ -393,6 +404,8 @@ def mean_field_rhs(t, y, hamiltonian, *, hbar: float = 1.0, r: float = -0.5, fac
     y : ndarray, shape (2M,)
     hamiltonian : ndarray, shape (M, M)
         Hermitian (not re-validated here: :func:`mean_field_solve` validates).
+    hbar, r, factor, q : float
+        See above.
 
     Returns
     -------
@@ -402,7 +415,9 @@ def mean_field_rhs(t, y, hamiltonian, *, hbar: float = 1.0, r: float = -0.5, fac
     rho, phi = np.clip(y[:m], 1e-300, None), y[m:]
     omega, rate, delta = couplings(hamiltonian, hbar=hbar)
     theta = phi[:, None] - phi[None, :] + delta
-    drho = factor * np.sum(np.sqrt(np.outer(rho, rho)) * rate * np.sin(theta), axis=1)
+    gain = rho[:, None] ** q * rho[None, :] ** (1 - q) * np.maximum(np.sin(theta), 0.0)
+    loss = rho[None, :] ** q * rho[:, None] ** (1 - q) * np.maximum(-np.sin(theta), 0.0)
+    drho = factor * np.sum(rate * (gain - loss), axis=1)
     dphi = omega + np.sum((rho[:, None] / rho[None, :]) ** r * rate * np.cos(theta), axis=1)
     return np.concatenate([drho, dphi])
 
@@ -415,6 +430,7 @@ def mean_field_solve(
     hbar: float = 1.0,
     r: float = -0.5,
     factor: float = 2.0,
+    q: float = 0.5,
     rtol: float = 1e-10,
     atol: float = 1e-12,
 ) -> xr.Dataset:
@@ -426,7 +442,7 @@ def mean_field_solve(
         As in :func:`simulate`; every |ψ0_a| must be > 0 (the phase law divides by ρ_a).
     times : array_like, shape (n_t,)
         Increasing output times from 0.
-    hbar, r, factor
+    hbar, r, factor, q
         See :func:`mean_field_rhs`.
     rtol, atol : float
         Solver tolerances.
@@ -455,7 +471,7 @@ def mean_field_solve(
         raise ValueError("times must be a 1D increasing array starting at 0.")
     y0 = np.concatenate([np.abs(psi) ** 2, -np.angle(psi)])
     sol = solve_ivp(
-        lambda t, y: mean_field_rhs(t, y, h, hbar=hbar, r=r, factor=factor),
+        lambda t, y: mean_field_rhs(t, y, h, hbar=hbar, r=r, factor=factor, q=q),
         (0.0, times[-1]),
         y0,
         t_eval=times,
@@ -474,7 +490,7 @@ def mean_field_solve(
             "exact_probability": (("time", "beable"), np.abs(exact) ** 2),
         },
         coords={"time": times, "beable": np.arange(m)},
-        attrs={"hbar": hbar, "r": r, "factor": factor, "rtol": rtol, "atol": atol},
+        attrs={"hbar": hbar, "r": r, "factor": factor, "q": q, "rtol": rtol, "atol": atol},
     )
 
 
