@@ -150,6 +150,7 @@ def _step(
     # R_xy Re[e^{i(φ+δ_xy)} conj(Z_y)]/sqrt(n_x n_y) = A_xy cos φ + B_xy sin φ
     coef_c = np.zeros((m, m))
     coef_s = np.zeros((m, m))
+    accept_scale = np.zeros((m, m))  # N·P(I copy J)·dt / sin₊(…) for beables (a_I, a_J)
     p_max = 0.0
     for x in range(m):
         for y in range(m):
@@ -158,7 +159,8 @@ def _step(
                 cd, sd = np.cos(delta[x, y]), np.sin(delta[x, y])
                 coef_c[x, y] = g * (cd * z_re[y] + sd * z_im[y])
                 coef_s[x, y] = g * (cd * z_im[y] - sd * z_re[y])
-                p_max = max(p_max, factor * n * dt * g)
+                accept_scale[x, y] = factor * n * dt * g
+                p_max = max(p_max, accept_scale[x, y])
     # phases: explicit Euler step of Eq. (38)
     for i in range(n):
         x = a[i]
@@ -175,10 +177,7 @@ def _step(
         if x == y:
             continue
         arg = phi[j] - phi[i] + delta[y, x] if corrected else phi[i] - phi[j] + delta[x, y]
-        s = np.sin(arg)
-        if s > 0.0 and u_accept[i] < factor * n * dt * rate[x, y] * s / np.sqrt(
-            counts[x] * counts[y]
-        ):
+        if u_accept[i] < accept_scale[x, y] * np.sin(arg):
             new_a[i] = y
             new_phi[i] = advanced[j]
     return p_max
