@@ -28,10 +28,10 @@ def bench(n: int, m: int, steps: int = 20) -> tuple[float, float]:
     phi = rng.uniform(0, 2 * np.pi, size=n)
     new_a, new_phi, adv = np.empty_like(a), np.empty_like(phi), np.empty_like(phi)
     u = rng.random((2, n))
-    cr._step(a, phi, u[0], u[1], omega, rate, delta, 1e-4, 2.0, True, new_a, new_phi, adv)
+    cr._step(a, phi, u[0], u[1], omega, rate, delta, 1e-4, 2.0, True, 0.5, new_a, new_phi, adv)
     t0 = time.perf_counter()
     for _ in range(steps):
-        cr._step(a, phi, u[0], u[1], omega, rate, delta, 1e-4, 2.0, True, new_a, new_phi, adv)
+        cr._step(a, phi, u[0], u[1], omega, rate, delta, 1e-4, 2.0, True, 0.5, new_a, new_phi, adv)
         a, new_a = new_a, a
         phi, new_phi = new_phi, phi
     kernel = time.perf_counter() - t0

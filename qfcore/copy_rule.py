@@ -36,11 +36,19 @@ per-beable counts n_b and sums Z_b = Σ_{J∈b} e^{iφ_J} make the phase law O(M
 For the copy, a partner J is proposed uniformly among all N systems and accepted with
 probability N·P(I copy J)·dt, so the copy rate is exactly Σ_J P(I copy J) to first order in dt;
 a copying system takes J's old beable and J's advanced phase. The per-step acceptance
-probability is bounded by p_max = c·N·dt·max R_ab/√(n_a n_b) (c = 2 corrected, 1 as printed)
-over occupied pairs; a step with p_max > ``MAX_COPY_PROBABILITY`` is refused, since the
-Bernoulli step's bias is of order p_max. Uniform random numbers are drawn by numpy's Generator
-in the wrapper and passed to the numba kernel, so a pure-Python reference can consume the very
-same draws.
+probability is bounded by p_max = c·N·dt·max R_ab n_a^{−q} n_b^{q−1} (c = 2 corrected, 1 as
+printed; q = ½ gives 1/√(n_a n_b)) over occupied pairs, a the copier's beable; a step with
+p_max > ``MAX_COPY_PROBABILITY`` is refused, since the Bernoulli step's bias is of order p_max.
+The scheme is first order: the bias of the frequencies is O(dt) (measured ≈ 2·dt per unit time
+for a detuned Rabi problem).
+
+Occupation exponent. The paper's ansatz Eq. (16) weights the copy rate by (n_a/n_b)^q; at the
+agent level that is P(I copy J) ∝ n_I^{−q} n_J^{q−1}, i.e. ρ̇_a ∝ Σ_b [ρ_a^q ρ_b^{1−q} sin₊θ_ab −
+ρ_b^q ρ_a^{1−q} sin₊(−θ_ab)]. Only q = ½ is time-reversal invariant (Eqs. (18)–(21)); both
+:func:`simulate` and :func:`mean_field_solve` take ``q`` so that this can be shown.
+
+Random numbers. Uniform deviates are drawn by numpy's Generator in the wrapper and passed to the
+numba kernel, so a pure-Python reference can consume the very same draws.
 
 Units: ħ = 1 unless given; H in energy units, times in ħ/energy.
 """
@@ -130,7 +138,20 @@ def couplings(hamiltonian, *, hbar: float = 1.0) -> tuple[np.ndarray, np.ndarray
 
 @numba.njit(cache=True)
 def _step(
-    a, phi, u_partner, u_accept, omega, rate, delta, dt, factor, corrected, new_a, new_phi, advanced
+    a,
+    phi,
+    u_partner,
+    u_accept,
+    omega,
+    rate,
+    delta,
+    dt,
+    factor,
+    corrected,
+    q,
+    new_a,
+    new_phi,
+    advanced,
 ):
     """One synchronous step for all systems (see the module docstring); returns p_max."""
     n = a.size
@@ -159,7 +180,10 @@ def _step(
                 cd, sd = np.cos(delta[x, y]), np.sin(delta[x, y])
                 coef_c[x, y] = g * (cd * z_re[y] + sd * z_im[y])
                 coef_s[x, y] = g * (cd * z_im[y] - sd * z_re[y])
-                accept_scale[x, y] = factor * n * dt * g
+                # N·dt·factor·R_xy n_x^{-q} n_y^{q-1} (x copier, y copied; q = 1/2: 1/sqrt(n_x n_y))
+                accept_scale[x, y] = (
+                    factor * n * dt * rate[x, y] * counts[x] ** -q * counts[y] ** (q - 1)
+                )
                 p_max = max(p_max, accept_scale[x, y])
     # phases: explicit Euler step of Eq. (38)
     for i in range(n):
@@ -208,6 +232,7 @@ def simulate(
     rng=None,
     phase_alignment: float | None = None,
     rule: str = "corrected",
+    q: float = 0.5,
     per_system: bool = False,
 ) -> xr.Dataset:
     """Evolve N systems by the copy rule and the phase law; compare with the Schrödinger evolution.
@@ -236,6 +261,10 @@ def simulate(
         records |⟨e^{iφ_I}⟩| within each beable (1 = aligned).
     rule : {"corrected", "as_printed"}
         Copy rule (module docstring).
+    q : float
+        Exponent of the occupation factors of the copy rate, n_I^{−q} n_J^{q−1} (the ansatz
+        Eq. (16)); ½ (the default, 1/√(n_I n_J)) is the only time-reversal-invariant choice
+        (Eqs. (18)–(21)) and the only one that reproduces quantum mechanics.
     per_system : bool
         Also return ``beable`` and ``system_phase`` per system (dims time, system).
 
@@ -321,6 +350,7 @@ def simulate(
                 dt,
                 factor,
                 rule == "corrected",
+                q,
                 new_a,
                 new_phi,
                 advanced,
@@ -367,6 +397,7 @@ def simulate(
             "hbar": hbar,
             "seed": seed_attr,
             "rule": rule,
+            "q": q,
             "phase_alignment": "aligned" if phase_alignment is None else float(phase_alignment),
             "hamiltonian_real": h.real.tolist(),
             "hamiltonian_imag": h.imag.tolist(),
