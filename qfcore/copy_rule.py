@@ -113,6 +113,29 @@ def _positive(value, name: str) -> float:
     return v
 
 
+def _check_times(times) -> np.ndarray:
+    times = np.asarray(times, dtype=float)
+    if times.ndim != 1 or times.size < 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
+        raise ValueError("times must be a 1D increasing array starting at 0.")
+    return times
+
+
+def _integrate(rhs, y0, times, rtol, atol, what: str):
+    """DOP853 from 0 to times[-1], output at ``times``; raise ValueError naming ``what``."""
+    sol = solve_ivp(
+        lambda t, y: rhs(y),
+        (0.0, times[-1]),
+        y0,
+        t_eval=times,
+        method="DOP853",
+        rtol=rtol,
+        atol=atol,
+    )
+    if not sol.success:
+        raise ValueError(f"the {what} integration failed: {sol.message}")
+    return sol.y
+
+
 def couplings(hamiltonian, *, hbar: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ω_a, R_ab, δ_ab) of a Hermitian H: H_aa = ħω_a, H_ab = ħR_ab e^{iδ_ab} (Eqs. (35)–(36)).
 
@@ -299,10 +322,8 @@ def simulate(
         raise ValueError(f"rule must be one of {RULES}; got {rule!r}.")
     if phase_alignment is not None and not phase_alignment >= 0:
         raise ValueError(f"phase_alignment must be None or a spread >= 0; got {phase_alignment!r}.")
-    times = np.asarray(times, dtype=float)
+    times = _check_times(times)
     steps = np.rint(times / dt).astype(np.int64)
-    if times.ndim != 1 or times.size < 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
-        raise ValueError("times must be a 1D increasing array starting at 0.")
     if np.any(np.abs(steps * dt - times) > 1e-9 * np.maximum(1.0, np.abs(times))):
         raise ValueError(
             "times must be multiples of dt; choose dt = times[1] / k for an integer k."
@@ -496,27 +517,22 @@ def mean_field_solve(
             "mean_field_solve needs every |psi0_a| > 0 (Eq. (31) divides by rho_a); add a tiny "
             "admixture to the empty beables."
         )
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
-        raise ValueError("times must be a 1D increasing array starting at 0.")
+    times = _check_times(times)
     y0 = np.concatenate([np.abs(psi) ** 2, -np.angle(psi)])
-    sol = solve_ivp(
-        lambda t, y: mean_field_rhs(t, y, h, hbar=hbar, r=r, factor=factor, q=q),
-        (0.0, times[-1]),
+    y = _integrate(
+        lambda y: mean_field_rhs(0.0, y, h, hbar=hbar, r=r, factor=factor, q=q),
         y0,
-        t_eval=times,
-        method="DOP853",
-        rtol=rtol,
-        atol=atol,
+        times,
+        rtol,
+        atol,
+        "mean-field",
     )
-    if not sol.success:
-        raise ValueError(f"the mean-field integration failed: {sol.message}")
     m = h.shape[0]
     exact = _exact_evolution(h, psi, times, hbar)
     return xr.Dataset(
         {
-            "probability": (("time", "beable"), sol.y[:m].T),
-            "phase": (("time", "beable"), np.mod(sol.y[m:].T, 2 * np.pi)),
+            "probability": (("time", "beable"), y[:m].T),
+            "phase": (("time", "beable"), np.mod(y[m:].T, 2 * np.pi)),
             "exact_probability": (("time", "beable"), np.abs(exact) ** 2),
         },
         coords={"time": times, "beable": np.arange(m)},
@@ -625,28 +641,23 @@ def phase_alignment_flow(
     if not spread >= 0:
         raise ValueError(f"spread must be >= 0; got {spread!r}.")
     a, phi0, omega, rate, delta, n_of = _alignment_setup(hamiltonian, psi0, n_systems, hbar)
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
-        raise ValueError("times must be a 1D increasing array starting at 0.")
+    times = _check_times(times)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     y0 = np.concatenate([phi0 + spread * gen.normal(size=a.size), np.zeros(a.size)])
-    sol = solve_ivp(
-        lambda t, y: _alignment_rhs(y, a, omega, rate, delta, n_of, f)[0],
-        (0.0, times[-1]),
+    y = _integrate(
+        lambda y: _alignment_rhs(y, a, omega, rate, delta, n_of, f)[0],
         y0,
-        t_eval=times,
-        method="DOP853",
-        rtol=rtol,
-        atol=atol,
+        times,
+        rtol,
+        atol,
+        "phase-alignment",
     )
-    if not sol.success:
-        raise ValueError(f"the phase-alignment integration failed: {sol.message}")
     m = omega.size
-    phases = sol.y[: a.size].T
+    phases = y[: a.size].T
     coherence = np.stack(
         [np.abs(np.mean(np.exp(1j * phases[:, a == b]), axis=1)) for b in range(m)], axis=1
     )
-    energy = [_alignment_energy(y, a, omega, rate, delta, n_of, f) for y in sol.y.T]
+    energy = [_alignment_energy(col, a, omega, rate, delta, n_of, f) for col in y.T]
     return xr.Dataset(
         {
             "coherence": (("time", "beable"), coherence),
