@@ -24,7 +24,15 @@ import numpy as np
 
 from qfcore import grid as _grid
 
-__all__ = ["Evolution", "energy", "expectation", "momentum", "position_moments", "split_step"]
+__all__ = [
+    "Evolution",
+    "energy",
+    "expectation",
+    "lattice_hamiltonian",
+    "momentum",
+    "position_moments",
+    "split_step",
+]
 
 
 class Evolution(NamedTuple):
@@ -298,3 +306,64 @@ def position_moments(psi, grid) -> tuple[np.ndarray, np.ndarray]:
     mean = q @ w.ravel()
     dq = q - mean[:, None]
     return mean, (dq * w.ravel()) @ dq.T
+
+
+def lattice_hamiltonian(
+    potential,
+    spacing: float,
+    *,
+    mass: float = 1.0,
+    hbar: float = 1.0,
+    periodic: bool = True,
+    convention: str = "standard",
+) -> np.ndarray:
+    """Tight-binding Hamiltonian of a particle on a 1D lattice of P sites (nearest neighbours).
+
+    ``"standard"``: the second-order discretisation of p²/2m + V,
+    H_aa = V_a + ħ²/(mā²), H_{a,a±1} = −ħ²/(2mā²), whose band E(k) = V + (ħ²/mā²)(1 − cos kā)
+    ≈ V + ħ²k²/2m near k = 0. In the notation of Smolin's Eqs. (35)–(36), (54) this is
+    R_{a,a±1} = ħ/(2mā²) with hopping phase δ = π. ``"as_printed"``: Smolin's Eqs. (54)–(55)
+    read literally, δ = 0 and E_a = V_a − ħ²/(mā²), i.e. H_{a,a±1} = +ħ²/(2mā²); its band is
+    V − (ħ²/mā²)(1 − cos kā) ≈ V − ħ²k²/2m near k = 0 (a negative kinetic energy).
+
+    Parameters
+    ----------
+    potential : array_like, shape (P,)
+        V at the sites, energy units (P ≥ 2).
+    spacing : float
+        Lattice spacing ā > 0.
+    mass, hbar : float
+        m > 0 and ħ > 0.
+    periodic : bool
+        Ring (site P−1 couples to site 0) or open chain.
+    convention : {"standard", "as_printed"}
+
+    Returns
+    -------
+    ndarray, complex, shape (P, P)
+        Hermitian H.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 sites, a non-finite or complex potential, non-positive ``spacing``,
+        ``mass`` or ``hbar``, or an unknown ``convention``.
+    """
+    v = np.asarray(potential)
+    if v.ndim != 1 or v.size < 2:
+        raise ValueError(f"potential must be a 1D array of >= 2 site energies; got {v.shape}.")
+    if np.iscomplexobj(v) or not np.all(np.isfinite(v)):
+        raise ValueError("potential must be real and finite (the Hamiltonian must be Hermitian).")
+    spacing = _positive(spacing, "spacing")
+    mass, hbar = _positive(mass, "mass"), _positive(hbar, "hbar")
+    if convention not in ("standard", "as_printed"):
+        raise ValueError(f"convention must be 'standard' or 'as_printed'; got {convention!r}.")
+    hop = hbar**2 / (2 * mass * spacing**2)
+    sign = -1.0 if convention == "standard" else 1.0
+    p = v.size
+    h = np.diag(v.astype(float) - 2 * sign * hop).astype(complex)
+    for a in range(p - 1 if not periodic else p):
+        b = (a + 1) % p
+        h[a, b] += sign * hop
+        h[b, a] += sign * hop
+    return h

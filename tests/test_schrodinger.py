@@ -171,3 +171,27 @@ def test_suggested_n_steps_fixes_the_coarse_time_step():
     needed = int(info.value.args[0].split("n_steps >= ")[1].split(",")[0])
     psi = schrodinger.split_step(psi0, x, v, 1.0, n_steps=needed)
     assert abs(qgrid.norm(psi, (x,)) - 1) < 1e-12
+
+
+@pytest.mark.parametrize(("convention", "sign"), [("standard", 1.0), ("as_printed", -1.0)])
+def test_lattice_hamiltonian_band(convention, sign):
+    """Ring of P sites: eigenvalues are V0 + sign (hbar^2/m a^2)(1 - cos k a), k = 2 pi j/(P a)."""
+    p, spacing, mass, hbar, v0 = 24, 0.3, 1.7, 0.8, 0.25
+    h = schrodinger.lattice_hamiltonian(
+        np.full(p, v0), spacing, mass=mass, hbar=hbar, convention=convention
+    )
+    np.testing.assert_allclose(h, h.conj().T)
+    k = 2 * np.pi * np.arange(p) / (p * spacing)
+    band = v0 + sign * hbar**2 / (mass * spacing**2) * (1 - np.cos(k * spacing))
+    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(h)), np.sort(band), atol=1e-12)
+
+
+def test_lattice_hamiltonian_open_chain_and_errors():
+    h = schrodinger.lattice_hamiltonian(np.zeros(5), 1.0, periodic=False)
+    assert h[0, 4] == 0 and h[0, 1] == -0.5
+    with pytest.raises(ValueError, match="convention"):
+        schrodinger.lattice_hamiltonian(np.zeros(5), 1.0, convention="other")
+    with pytest.raises(ValueError, match="spacing"):
+        schrodinger.lattice_hamiltonian(np.zeros(5), 0.0)
+    with pytest.raises(ValueError, match="real and finite"):
+        schrodinger.lattice_hamiltonian(np.zeros(5) + 1j, 1.0)
