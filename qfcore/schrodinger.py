@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+import scipy.fft as _fft
 
 from qfcore import grid as _grid
 
@@ -91,22 +92,30 @@ def _kinetic_array(kinetic, axes, mass, hbar) -> np.ndarray:
     return arr
 
 
-def _check_time_step(v: np.ndarray, axes, t: float, n_steps: int, hbar: float) -> None:
-    """The potential kick per step must stay resolvable: phase jump < π/2 between neighbours."""
-    dt = abs(t) / n_steps
-    for axis in range(len(axes)):
-        if v.shape[axis] < 2:
-            continue
-        jump = float(np.max(np.abs(np.diff(v, axis=axis)))) if v.ndim else 0.0
-        phase = dt * jump / hbar
-        if phase > np.pi / 2:
-            needed = int(np.ceil(abs(t) * jump / hbar / (np.pi / 2)))
-            raise ValueError(
-                f"time step dt = t/n_steps = {dt:.3g} is too large for this grid: the potential "
-                f"phase changes by {phase:.3g} rad between neighbouring points of axis {axis} "
-                f"(must be < pi/2, else the kick aliases past the grid's momenta). Use "
-                f"n_steps >= {needed}, or a finer grid."
-            )
+def _check_time_step(v: np.ndarray, t: float, n_steps: int, hbar: float) -> None:
+    """The potential kick per step must stay resolvable: phase jump ≤ π/2 between neighbours.
+
+    A kick e^{−iV dt/ħ} whose phase changes by φ between neighbouring points shifts the local
+    wavenumber by φ/Δq; φ > π/2 is more than half the Nyquist wavenumber π/Δq per step, which
+    the periodic FFT aliases (Nyquist sampling of the kick's phase, with a factor 2 margin).
+    """
+    jumps = [float(np.max(np.abs(np.diff(v, axis=axis)))) for axis in range(v.ndim)]
+    axis = int(np.argmax(jumps))
+
+    def phase(n: int) -> float:
+        return abs(t) / n * jumps[axis] / hbar
+
+    if phase(n_steps) <= np.pi / 2:
+        return
+    needed = max(n_steps + 1, int(np.ceil(abs(t) * jumps[axis] / hbar / (np.pi / 2))))
+    while phase(needed) > np.pi / 2:  # guard against rounding in the division above
+        needed += 1
+    raise ValueError(
+        f"time step dt = t/n_steps = {abs(t) / n_steps:.3g} is too large for this grid: the "
+        f"potential phase dt*|V(q_j+1) - V(q_j)|/hbar reaches {phase(n_steps):.3g} rad between "
+        f"neighbouring points of axis {axis} (it must be <= pi/2, else the kick aliases past the "
+        f"grid's momenta). Use n_steps >= {needed}, or a finer grid."
+    )
 
 
 def split_step(
@@ -161,7 +170,8 @@ def split_step(
         ``n_frames`` is out of range, or dt is too large for the grid (the potential phase
         between neighbouring points exceeds π/2 per step; the message gives the n_steps needed).
     TypeError
-        If ``n_steps`` or ``n_frames`` is not an int, or ``kinetic`` is not callable.
+        If ``t`` is not a real scalar, ``n_steps`` or ``n_frames`` is not an int, or
+        ``kinetic`` is not callable.
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi0, axes, name="psi0")
@@ -171,6 +181,8 @@ def split_step(
         raise TypeError(f"n_steps must be an int; got {type(n_steps).__name__}.")
     if n_steps < 1:
         raise ValueError(f"n_steps must be >= 1; got {n_steps}.")
+    if np.ndim(t) != 0 or not np.isrealobj(t):
+        raise TypeError(f"t must be a real scalar (the final time); got {t!r}.")
     t = float(t)
     if not np.isfinite(t):
         raise ValueError(f"t must be finite; got {t}.")
@@ -180,7 +192,7 @@ def split_step(
         if not 1 <= n_frames <= n_steps:
             raise ValueError(f"n_frames must lie in [1, n_steps = {n_steps}]; got {n_frames}.")
     v = _potential_array(potential, axes)
-    _check_time_step(v, axes, t, n_steps, hbar)
+    _check_time_step(v, t, n_steps, hbar)
     t_kin = _kinetic_array(kinetic, axes, mass, hbar)
     dt = t / n_steps
     half_kick = np.exp(-0.5j * dt * v / hbar)
@@ -190,10 +202,13 @@ def split_step(
 
     def advance(state: np.ndarray, steps: int) -> np.ndarray:
         # Consecutive half kicks merge into full kicks; the state returned is never half-kicked.
+        # The first product makes a fresh array, so the in-place updates never touch the input.
         state = state * half_kick
         for k in range(steps):
-            state = np.fft.ifftn(np.fft.fftn(state, axes=fft_axes) * drift, axes=fft_axes)
-            state = state * (full_kick if k < steps - 1 else half_kick)
+            state = _fft.fftn(state, axes=fft_axes, overwrite_x=True)
+            state *= drift
+            state = _fft.ifftn(state, axes=fft_axes, overwrite_x=True)
+            state *= full_kick if k < steps - 1 else half_kick
         return state
 
     if n_frames is None:
