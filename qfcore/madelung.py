@@ -14,44 +14,72 @@ Covered:
 - the energy-conservation derivations of its Theorems 1 and 3 (Methods, Eqs. (12)–(16) and
   (38)–(45)) for any Hamiltonian at most quadratic in p, including the von Neumann measurement
   coupling of Eqs. (46)–(57);
-- the ordering identity behind its Theorem 2 (Eqs. (20)–(32)) and the identity Eq. (24).
+- its Theorem 2 (Eqs. (20)–(32)): ensemble averages of quadratic observables are quantum
+  expectation values with the metric sandwiched between the momenta, the identity Eq. (24), and
+  the failure of the same statement at fourth order in p.
 
 Conventions: coordinates q1…qd and time t are real symbols, m and ħ (``hbar``) positive symbols,
-ρ(q, t) > 0 and S(q, t) real functions, V(q) and A_i(q) real functions.
+ρ(q, t) > 0 and S(q, t) real functions, V(q) and A_i(q) real functions. Units are carried
+symbolically (no ħ = m = 1): every result holds for any positive m and ħ.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import sympy as sp
+from sympy.calculus.euler import euler_equations
 
 __all__ = [
     "EnergyBalance",
+    "EpistemicMomenta",
+    "FourthMomentComparison",
     "MadelungFields",
     "MeasurementDerivation",
+    "MeasurementHamiltonian",
+    "Theorem2Derivation",
     "continuity_equation",
     "energy_conservation",
     "ensemble_energy_density",
     "epistemic_momenta",
+    "fourth_moment_comparison",
     "fourth_moment_dependence",
     "hamilton_jacobi_equation",
     "identity_eq24",
     "madelung_equations",
     "madelung_fields",
     "measurement_derivation",
+    "measurement_hamiltonian",
     "quantum_potential",
     "schrodinger_residual",
+    "theorem2_derivation",
     "theorem2_residual",
     "xi_average",
 ]
 
+#: The Planck constant symbol shared by every function of this module (and the default
+#: variance ⟨ξ²⟩ = ħ² of :func:`xi_average`).
+HBAR = sp.Symbol("hbar", positive=True)
+#: Names that coordinates may not take: they are the time, the mass, ħ and the ξ's.
+_RESERVED = ("t", "m", "hbar", "xi")
+#: The fourth moment ⟨ξ⁴⟩, which Eq. (7) leaves free.
+_MU4 = sp.Symbol("mu4", positive=True)
+#: Coordinate names of the measurement model, Eq. (46): system (x_S, y_S) and pointer q_Σ.
+_MEASUREMENT_COORDINATES = ("x_S", "y_S", "q_Sigma")
+
+
+# ---------------------------------------------------------------------------------------------
+# bundles
+
 
 @dataclass(frozen=True)
 class MadelungFields:
-    """Symbols and fields of a d-dimensional Madelung problem."""
+    """Symbols and fields of a d-dimensional Madelung problem (see :func:`madelung_fields`)."""
 
     t: sp.Symbol
     q: tuple
@@ -69,15 +97,24 @@ class MadelungFields:
         return self.A if self.A else (sp.S.Zero,) * len(self.q)
 
 
+class EpistemicMomenta(NamedTuple):
+    """Momenta p_i of Eq. (6) and the ξ symbol(s) they contain."""
+
+    #: p_i = ∂_iS + (ξ_(i)/2) ∂_iρ/ρ, one per coordinate.
+    momenta: tuple
+    #: (ξ,) when nonseparable, (ξ1, …, ξd) when separable.
+    xi: tuple
+
+
 @dataclass(frozen=True)
 class EnergyBalance:
     """The split d/dt ∫e dq = ∫[∂_tρ · B + ∇·F] dq of an energy-conservation derivation."""
 
-    #: ξ-averaged velocity field ⟨∂H/∂p_i⟩_ξ (tuple of expressions).
+    #: ξ-averaged velocity field v_i = ⟨∂H/∂p_i⟩_ξ (tuple of expressions).
     velocity: tuple
     #: Continuity equation ∂_tρ + ∇·(ρv) (vanishes).
     continuity: sp.Expr
-    #: Energy density e = ρ⟨H⟩_ξ.
+    #: Energy density e = ρ⟨H⟩_ξ (or ρH(∇S, q) without the restriction).
     energy_density: sp.Expr
     #: Integrand ∂_t e of d⟨H⟩/dt.
     integrand: sp.Expr
@@ -85,8 +122,25 @@ class EnergyBalance:
     flux: tuple
     #: B = ∂_tS + δE/δρ: conservation of ⟨H⟩ for every ∂_tρ forces B = 0 (the dynamical law).
     equation: sp.Expr
-    #: integrand − ∂_tρ·B − ∇·F + ∂_tS·(continuity): must simplify to 0 (the proof).
+    #: integrand − ∂_tρ·B − ∇·F + ∂_tS·(continuity): vanishes identically (the proof).
     residual: sp.Expr
+
+
+class MeasurementHamiltonian(NamedTuple):
+    """The von Neumann coupling H_I = g (x_S p_y − y_S p_x) p_Σ of Eq. (46)."""
+
+    hamiltonian: sp.Expr
+    #: (x_S, y_S, q_Σ), the coordinates of ``fields``.
+    coordinates: tuple
+    #: (p_x, p_y, p_Σ).
+    momenta: tuple
+    #: The coupling constant g (real symbol).
+    g: sp.Symbol
+
+    @property
+    def fields(self) -> MadelungFields:
+        """The Madelung fields on (x_S, y_S, q_Σ), for :func:`energy_conservation`."""
+        return madelung_fields(3, coordinates=_MEASUREMENT_COORDINATES)
 
 
 @dataclass(frozen=True)
@@ -95,35 +149,230 @@ class MeasurementDerivation:
 
     coordinates: tuple
     hamiltonian: sp.Expr
-    #: B for a shared ξ: Eq. (53).
+    #: B for a shared ξ, as derived by :func:`energy_conservation`.
     nonseparable: sp.Expr
-    #: B for independent ξ's per degree of freedom: Eq. (57).
+    #: B for independent ξ's per degree of freedom, as derived.
     separable: sp.Expr
+    #: Eq. (53) written out: ∂_tS + g(x∂_yS − y∂_xS)∂_ΣS − għ²(x∂_y∂_ΣR − y∂_x∂_ΣR)/R, R = √ρ.
+    eq53: sp.Expr
+    #: Eq. (57) written out: ∂_tS + g(x∂_yS − y∂_xS)∂_ΣS.
+    eq57: sp.Expr
+    #: (iħ∂_tψ − g l̂_z p̂_Σ ψ)/ψ + B − (iħ/2ρ)(continuity), B and continuity for a shared ξ.
+    recast_residual: sp.Expr
     nonseparable_matches_eq53: bool
     separable_matches_eq57: bool
     #: Eq. (53) + continuity are the Madelung form of iħ∂_tψ = g l̂_z p̂_Σ ψ (Eqs. (54)–(55)).
     schrodinger_recast: bool
 
 
+@dataclass(frozen=True)
+class Theorem2Derivation:
+    """Theorem 2 of paper 000 for O = ½ g_ij (p_i − A_i)(p_j − A_j) + V (Eqs. (20)–(32))."""
+
+    q: tuple
+    #: Amplitude R(q) = √ρ > 0 and phase S(q).
+    R: sp.Expr
+    S: sp.Expr
+    #: Symmetric metric g_ij(q) (sympy Matrix of Functions).
+    g: sp.Matrix
+    A: tuple
+    V: sp.Expr
+    psi: sp.Expr
+    #: ψ*Ôψ with Ô = ½(p̂ − A)_i g_ij (p̂ − A)_j + V (Eqs. (28)–(29)); complex.
+    quantum: sp.Expr
+    #: ρ⟨O⟩_ξ with p from Eq. (6) and ⟨ξ⟩ = 0, ⟨ξ²⟩ = ħ² (Eqs. (22)–(23)).
+    ensemble: sp.Expr
+    #: F_i = −(iħ/2) ψ* Σ_j g_ij (p̂_j − A_j)ψ, so that ψ*Ôψ = ρ⟨O⟩_ξ + ∇·F; complex.
+    flux: tuple
+    #: Re ψ*Ôψ − ρ⟨O⟩_ξ − ∇·Re F: vanishes (Theorem 2, Eq. (8)).
+    real_residual: sp.Expr
+    #: Im ψ*Ôψ − ∇·Im F: vanishes, so Im⟨ψ|Ô|ψ⟩ = 0 (Eq. (32)).
+    imaginary_residual: sp.Expr
+
+
+@dataclass(frozen=True)
+class FourthMomentComparison:
+    """ρ⟨p⁴⟩_ξ against Re ψ* p̂⁴ ψ in one dimension (see :func:`fourth_moment_comparison`)."""
+
+    fields: MadelungFields
+    #: The fourth moment ⟨ξ⁴⟩, a free positive symbol ``mu4``.
+    mu4: sp.Symbol
+    #: ρ⟨p⁴⟩_ξ with ⟨ξ⟩ = ⟨ξ³⟩ = 0, ⟨ξ²⟩ = ħ², ⟨ξ⁴⟩ = μ4.
+    ensemble: sp.Expr
+    #: Re ψ* p̂⁴ ψ = ħ⁴ Re ψ* ∂⁴ψ.
+    quantum: sp.Expr
+    #: quantum − ensemble.
+    difference: sp.Expr
+    #: Euler–Lagrange expressions of ``difference`` with respect to ρ and S: both vanish
+    #: identically iff ``difference`` is a total derivative, i.e. iff the two averages agree for
+    #: every state; they do not, for any μ4.
+    euler_rho: sp.Expr
+    euler_S: sp.Expr
+
+
+# ---------------------------------------------------------------------------------------------
+# validation and small helpers
+
+
 def _check_dim(dim) -> int:
-    if not isinstance(dim, int) or isinstance(dim, bool) or dim < 1:
+    if isinstance(dim, bool):
+        raise TypeError(f"dim must be an integer >= 1; got {dim!r}.")
+    try:
+        d = operator.index(dim)
+    except TypeError:
+        raise TypeError(f"dim must be an integer >= 1; got {dim!r}.") from None
+    if d < 1:
         raise ValueError(f"dim must be an integer >= 1; got {dim!r}.")
-    return dim
+    return d
 
 
-@cache
-def madelung_fields(dim: int, *, vector_potential: bool = False) -> MadelungFields:
-    """Symbols q1…qd, t, m, ħ and the fields ρ, S, V, A_i, ψ = √ρ e^{iS/ħ} in ``dim`` dimensions.
+def _check_names(coordinates, dim: int) -> tuple:
+    if coordinates is None:
+        return tuple(f"q{i + 1}" for i in range(dim))
+    names = tuple(coordinates)
+    if not all(isinstance(n, str) and n.isidentifier() for n in names):
+        raise TypeError(f"coordinates must be identifier strings such as 'x'; got {coordinates!r}.")
+    if len(names) != dim or len(set(names)) != dim:
+        raise ValueError(f"coordinates must be {dim} distinct names (one per dim); got {names!r}.")
+    clash = [n for n in names if n in _RESERVED or n.startswith("xi")]
+    if clash:
+        raise ValueError(
+            f"coordinates {clash} clash with the names t, m, hbar, xi…; choose other names."
+        )
+    return names
+
+
+def _check_fields(fields) -> MadelungFields:
+    if not isinstance(fields, MadelungFields):
+        raise TypeError(f"fields must come from madelung_fields(dim); got {type(fields).__name__}.")
+    return fields
+
+
+def _check_hamiltonian(hamiltonian, fields: MadelungFields, momenta_symbols) -> tuple:
+    """Validate H(p, q) and its momentum symbols; return the momenta as a tuple."""
+    ps = tuple(momenta_symbols)
+    if len(ps) != len(fields.q):
+        raise ValueError(
+            f"momenta_symbols needs one symbol per coordinate ({len(fields.q)}); got {len(ps)}."
+        )
+    if not all(isinstance(p, sp.Symbol) for p in ps) or len(set(ps)) != len(ps):
+        raise TypeError(f"momenta_symbols must be distinct sympy Symbols; got {ps!r}.")
+    if set(ps) & {*fields.q, fields.t, fields.m, fields.hbar}:
+        raise ValueError("momenta_symbols must differ from the coordinates, t, m and hbar.")
+    h = sp.sympify(hamiltonian)
+    if h.has(fields.t) or h.has(fields.rho) or h.has(fields.S):
+        raise ValueError(
+            "hamiltonian must be a time-independent H(p, q) free of rho and S (energy is "
+            "conserved only for time-independent H, Theorems 1 and 3)."
+        )
+    try:
+        degree = sp.Poly(sp.expand(h), *ps).total_degree()
+    except sp.PolynomialError:
+        raise ValueError(
+            "hamiltonian must be a polynomial of degree <= 2 in momenta_symbols (Theorems 1-3 "
+            f"of paper 000 are stated only up to second order); got {h}."
+        ) from None
+    if degree > 2:
+        raise ValueError(
+            "hamiltonian must be at most quadratic in the momenta (Theorems 1-3 of paper 000 are "
+            f"stated only up to second order); its degree is {degree}."
+        )
+    return ps
+
+
+def _div(flux, q) -> sp.Expr:
+    """Σ_i ∂_i F_i."""
+    return sp.Add(*(sp.diff(f, qi) for f, qi in zip(flux, q, strict=True)))
+
+
+def _real_imag(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """Real and imaginary parts of an expression that, expanded, is linear in I with real
+    building blocks (real symbols and real Functions, the e^{±iS/ħ} factors cancelled)."""
+    e = sp.expand(expr)
+    imag = e.coeff(sp.I)
+    return sp.expand(e - sp.I * imag), imag
+
+
+def _minus_i_hbar_d(field: sp.Expr, coordinate) -> sp.Expr:
+    """p̂ f = −iħ ∂f."""
+    return -sp.I * HBAR * sp.diff(field, coordinate)
+
+
+def _schrodinger_ratio(f: MadelungFields, apply_h: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+    """(iħ∂_tψ − Ĥψ)/ψ for the Madelung ψ of ``f``."""
+    return (sp.I * f.hbar * sp.diff(f.psi, f.t) - apply_h(f.psi)) / f.psi
+
+
+def _recast_residual(
+    f: MadelungFields, apply_h: Callable[[sp.Expr], sp.Expr], hj: sp.Expr, continuity: sp.Expr
+) -> sp.Expr:
+    """(iħ∂_tψ − Ĥψ)/ψ + (HJ) − (iħ/2ρ)(continuity): zero iff the pair is the Madelung form."""
+    return _schrodinger_ratio(f, apply_h) + hj - sp.I * f.hbar / (2 * f.rho) * continuity
+
+
+def _standard_h_on(f: MadelungFields) -> Callable[[sp.Expr], sp.Expr]:
+    """ψ ↦ Σ(−iħ∂_i − A_i)²ψ/2m + Vψ (paper 000, Eq. (45))."""
+
+    def apply_h(psi: sp.Expr) -> sp.Expr:
+        out = f.V * psi
+        for qi, ai in zip(f.q, f.vector_potential, strict=True):
+            inner = _minus_i_hbar_d(psi, qi) - ai * psi
+            out += (_minus_i_hbar_d(inner, qi) - ai * inner) / (2 * f.m)
+        return out
+
+    return apply_h
+
+
+# ---------------------------------------------------------------------------------------------
+# Madelung recasting
+
+
+def madelung_fields(
+    dim: int, *, vector_potential: bool = False, coordinates=None
+) -> MadelungFields:
+    """Symbols and fields of a Madelung problem in ``dim`` dimensions.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+    vector_potential : bool
+        Include real functions A_1(q)…A_d(q); otherwise ``A`` is ``()`` and
+        :attr:`MadelungFields.vector_potential` gives zeros.
+    coordinates : sequence of str, optional
+        Names of the d coordinates (default ``q1``…``qd``); identifiers other than t, m, hbar
+        and xi….
+
+    Returns
+    -------
+    MadelungFields
+        t (real), q (tuple of real symbols), m and hbar (positive symbols), rho = ρ(q, t)
+        (positive Function), S = S(q, t) and V = V(q) (real Functions), A (tuple of real
+        Functions A_i(q), or ()), psi = √ρ e^{iS/ħ}. Equal arguments give the same object.
 
     Raises
     ------
+    TypeError
+        If ``dim`` is not an integer, ``vector_potential`` not a bool, or a coordinate name not
+        an identifier string.
     ValueError
-        If ``dim`` is not an integer ≥ 1.
+        If ``dim`` < 1, or the coordinate names are not ``dim`` distinct, unreserved names.
+
+    Notes
+    -----
+    Source: ψ = √ρ e^{iS/ħ}, paper 000 Eqs. (9), (19); Madelung (1927).
     """
-    dim = _check_dim(dim)
+    d = _check_dim(dim)
+    if not isinstance(vector_potential, bool):
+        raise TypeError(f"vector_potential must be True or False; got {vector_potential!r}.")
+    return _fields(d, vector_potential, _check_names(coordinates, d))
+
+
+@cache
+def _fields(dim: int, vector_potential: bool, names: tuple) -> MadelungFields:
     t = sp.Symbol("t", real=True)
-    q = sp.symbols(f"q1:{dim + 1}", real=True)
-    m, hbar = sp.symbols("m hbar", positive=True)
+    q = tuple(sp.Symbol(n, real=True) for n in names)
+    m = sp.Symbol("m", positive=True)
     rho = sp.Function("rho", positive=True)(*q, t)
     s_field = sp.Function("S", real=True)(*q, t)
     v = sp.Function("V", real=True)(*q)
@@ -132,23 +381,61 @@ def madelung_fields(dim: int, *, vector_potential: bool = False) -> MadelungFiel
         if vector_potential
         else ()
     )
-    psi = sp.sqrt(rho) * sp.exp(sp.I * s_field / hbar)
-    return MadelungFields(t, q, m, hbar, rho, s_field, v, a, psi)
-
-
-def _div(flux, q) -> sp.Expr:
-    return sp.Add(*(sp.diff(f, qi) for f, qi in zip(flux, q, strict=True)))
+    psi = sp.sqrt(rho) * sp.exp(sp.I * s_field / HBAR)
+    return MadelungFields(t, q, m, HBAR, rho, s_field, v, a, psi)
 
 
 def quantum_potential(dim: int) -> sp.Expr:
-    """Q = −(ħ²/2m) ∇²√ρ / √ρ (Bohm's quantum potential), in terms of ρ."""
+    """Bohm's quantum potential Q = −(ħ²/2m) ∇²√ρ / √ρ.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+
+    Returns
+    -------
+    sympy.Expr
+        Q in terms of ρ(q, t) of :func:`madelung_fields` (``dim``); units of energy.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields` for a bad ``dim``.
+
+    Notes
+    -----
+    Source: D. Bohm, Phys. Rev. 85, 166 (1952); paper 000, the ħ² term of Eq. (44).
+    """
     f = madelung_fields(dim)
     r = sp.sqrt(f.rho)
     return -(f.hbar**2) / (2 * f.m) * sp.Add(*(sp.diff(r, qi, 2) for qi in f.q)) / r
 
 
 def continuity_equation(dim: int, *, vector_potential: bool = False) -> sp.Expr:
-    """∂_tρ + Σ_i ∂_i(ρ(∂_iS − A_i)/m), which vanishes (paper 000, Eqs. (13), (38))."""
+    """The continuity equation ∂_tρ + Σ_i ∂_i(ρ(∂_iS − A_i)/m), which vanishes.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+    vector_potential : bool
+        Include A_i(q).
+
+    Returns
+    -------
+    sympy.Expr
+        The left-hand side (units of ρ per time), in the fields of :func:`madelung_fields`.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields`.
+
+    Notes
+    -----
+    Source: paper 000, Eqs. (13) and (38).
+    """
     f = madelung_fields(dim, vector_potential=vector_potential)
     flux = [
         f.rho * (sp.diff(f.S, qi) - ai) / f.m
@@ -160,62 +447,131 @@ def continuity_equation(dim: int, *, vector_potential: bool = False) -> sp.Expr:
 def hamilton_jacobi_equation(
     dim: int, *, vector_potential: bool = False, quantum: bool = False
 ) -> sp.Expr:
-    """∂_tS + Σ(∂_iS − A_i)²/2m + V (+ Q if ``quantum``), which vanishes (Eqs. (16), (44))."""
+    """The (quantum) Hamilton–Jacobi equation ∂_tS + Σ(∂_iS − A_i)²/2m + V (+ Q), which vanishes.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+    vector_potential : bool
+        Include A_i(q).
+    quantum : bool
+        Add the quantum potential Q of :func:`quantum_potential`.
+
+    Returns
+    -------
+    sympy.Expr
+        The left-hand side (units of energy).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields`.
+
+    Notes
+    -----
+    Source: paper 000, Eq. (16) (classical) and Eq. (44) (quantum).
+    """
     f = madelung_fields(dim, vector_potential=vector_potential)
-    hj = (
-        sp.diff(f.S, f.t)
-        + sp.Add(
-            *((sp.diff(f.S, qi) - ai) ** 2 for qi, ai in zip(f.q, f.vector_potential, strict=True))
-        )
-        / (2 * f.m)
-        + f.V
+    kinetic = sp.Add(
+        *((sp.diff(f.S, qi) - ai) ** 2 for qi, ai in zip(f.q, f.vector_potential, strict=True))
     )
+    hj = sp.diff(f.S, f.t) + kinetic / (2 * f.m) + f.V
     return hj + quantum_potential(dim) if quantum else hj
 
 
-def _hamiltonian_on_psi(f: MadelungFields, psi: sp.Expr) -> sp.Expr:
-    """Ĥψ = Σ(−iħ∂_i − A_i)²ψ/2m + Vψ."""
-    out = f.V * psi
-    for qi, ai in zip(f.q, f.vector_potential, strict=True):
-        inner = -sp.I * f.hbar * sp.diff(psi, qi) - ai * psi
-        out += (-sp.I * f.hbar * sp.diff(inner, qi) - ai * inner) / (2 * f.m)
-    return out
-
-
-def _split_real_imag(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """Real and imaginary parts of an expression linear in I with real building blocks."""
-    e = sp.expand(expr)
-    imag = e.coeff(sp.I)
-    return sp.expand(e - sp.I * imag), sp.expand(imag)
-
-
 def madelung_equations(dim: int, *, vector_potential: bool = False) -> tuple[sp.Expr, sp.Expr]:
-    """(continuity, quantum HJ) obtained from the Schrödinger equation with ψ = √ρ e^{iS/ħ}.
+    """Continuity and quantum Hamilton–Jacobi equations derived from the Schrödinger equation.
 
-    (iħ∂_tψ − Ĥψ)/ψ = −(quantum HJ) + (iħ/2ρ)(continuity); the two returned expressions are
-    −Re(…) and (2ρ/ħ) Im(…), which equal :func:`hamilton_jacobi_equation` (``quantum=True``) and
-    :func:`continuity_equation` identically.
+    Substitutes ψ = √ρ e^{iS/ħ} into iħ∂_tψ = Σ(−iħ∂_i − A_i)²ψ/2m + Vψ, divides by ψ and
+    splits r = (iħ∂_tψ − Ĥψ)/ψ into real and imaginary parts.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+    vector_potential : bool
+        Include A_i(q).
+
+    Returns
+    -------
+    (continuity, quantum_hj) : tuple of sympy.Expr
+        (2ρ/ħ) Im r and −Re r, as derived (unsimplified); they equal
+        :func:`continuity_equation` and :func:`hamilton_jacobi_equation` (``quantum=True``)
+        identically.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields`.
+
+    Notes
+    -----
+    Source: E. Madelung, Z. Phys. 40, 322 (1927); paper 000, Eqs. (38), (44), (45).
     """
     f = madelung_fields(dim, vector_potential=vector_potential)
-    ratio = (sp.I * f.hbar * sp.diff(f.psi, f.t) - _hamiltonian_on_psi(f, f.psi)) / f.psi
-    real, imag = _split_real_imag(ratio)
+    real, imag = _real_imag(_schrodinger_ratio(f, _standard_h_on(f)))
     return sp.expand(2 * f.rho / f.hbar * imag), -real
 
 
 def schrodinger_residual(dim: int, *, vector_potential: bool = False) -> sp.Expr:
-    """(iħ∂_tψ − Ĥψ)/ψ + (quantum HJ) − (iħ/2ρ)(continuity): zero, so for ρ > 0 the Schrödinger
-    equation (paper 000, Eq. (45)) holds iff continuity and quantum HJ hold."""
+    """(iħ∂_tψ − Ĥψ)/ψ + (quantum HJ) − (iħ/2ρ)(continuity), which vanishes identically.
+
+    So (iħ∂_tψ − Ĥψ)/ψ = −(quantum HJ) + (iħ/2ρ)(continuity), and for ρ > 0 the Schrödinger
+    equation holds iff both the continuity and the quantum Hamilton–Jacobi equation hold.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+    vector_potential : bool
+        Include A_i(q).
+
+    Returns
+    -------
+    sympy.Expr
+        The residual (units of energy); ``sympy.simplify`` gives 0.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields`.
+
+    Notes
+    -----
+    Source: paper 000, Eq. (45) from Eqs. (38) and (44).
+    """
     f = madelung_fields(dim, vector_potential=vector_potential)
-    ratio = (sp.I * f.hbar * sp.diff(f.psi, f.t) - _hamiltonian_on_psi(f, f.psi)) / f.psi
-    return (
-        ratio
-        + hamilton_jacobi_equation(dim, vector_potential=vector_potential, quantum=True)
-        - sp.I * f.hbar / (2 * f.rho) * continuity_equation(dim, vector_potential=vector_potential)
+    return _recast_residual(
+        f,
+        _standard_h_on(f),
+        hamilton_jacobi_equation(dim, vector_potential=vector_potential, quantum=True),
+        continuity_equation(dim, vector_potential=vector_potential),
     )
 
 
 def identity_eq24(dim: int) -> sp.Matrix:
-    """∂_i∂_j√ρ/√ρ − [½ ∂_i∂_jρ/ρ − ¼ ∂_iρ ∂_jρ/ρ²] for all i, j (paper 000, Eq. (24)): zero."""
+    """Residuals ∂_i∂_j√ρ/√ρ − [½ ∂_i∂_jρ/ρ − ¼ ∂_iρ ∂_jρ/ρ²] for all i, j, which vanish.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+
+    Returns
+    -------
+    sympy.Matrix, shape (dim, dim)
+        Entry (i, j) is the residual for ∂_i∂_j.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields`.
+
+    Notes
+    -----
+    Source: paper 000, Eq. (24).
+    """
     f = madelung_fields(dim)
     r = sp.sqrt(f.rho)
 
@@ -229,96 +585,171 @@ def identity_eq24(dim: int) -> sp.Matrix:
     return sp.Matrix(dim, dim, entry)
 
 
+# ---------------------------------------------------------------------------------------------
+# the epistemic restriction and ξ-averages
+
+
 def xi_average(expr: sp.Expr, xi, moments: dict | None = None) -> sp.Expr:
     """Average a polynomial in ξ (or in several independent ξ's) over their distribution.
 
+    Each monomial ξ1^k1 ξ2^k2 … is replaced by ⟨ξ^k1⟩⟨ξ^k2⟩…: the ξ's are independent and
+    identically distributed.
+
     Parameters
     ----------
-    expr : sympy expression
-        Polynomial in the ξ symbol(s).
+    expr : sympy.Expr
+        Polynomial in the ξ symbol(s); its coefficients may be anything free of them.
     xi : sympy.Symbol or sequence of sympy.Symbol
-        The random variable(s); several are taken as independent and identically distributed.
+        The random variable(s).
     moments : dict, optional
-        Power k → ⟨ξ^k⟩ (default {1: 0, 2: ħ²}, Eq. (7), with ħ the symbol ``hbar``). Higher
-        moments are not fixed by the theory: pass them (a symbol such as ``mu4`` is fine).
+        Power k ≥ 1 → ⟨ξ^k⟩, merged over the defaults {1: 0, 2: ħ²} of Eq. (7) (ħ the symbol
+        ``hbar``). Higher moments are not fixed by the theory: pass them (a symbol such as
+        ``mu4`` is fine).
+
+    Returns
+    -------
+    sympy.Expr
+        The expanded average.
 
     Raises
     ------
+    TypeError
+        If ``xi`` is not a Symbol or a sequence of distinct Symbols, or ``moments`` has keys
+        that are not integers.
     ValueError
-        If ``expr`` is not a polynomial in ξ, or a power occurs whose moment was not given.
+        If ``expr`` is not a polynomial in ξ, a key of ``moments`` is < 1, or a power of ξ occurs
+        whose moment is not given (the message names the power).
+
+    Notes
+    -----
+    Source: paper 000, Eq. (7) and the ξ-integrations of Eqs. (22)–(23), (40), (50).
     """
-    xis = (xi,) if isinstance(xi, sp.Symbol) else tuple(xi)
-    hbar = sp.Symbol("hbar", positive=True)
-    table = {0: sp.S.One, 1: sp.S.Zero, 2: hbar**2} if moments is None else {0: sp.S.One, **moments}
+    xis = (xi,) if isinstance(xi, sp.Basic) else tuple(xi)
+    if not xis or not all(isinstance(x, sp.Symbol) for x in xis) or len(set(xis)) != len(xis):
+        raise TypeError(f"xi must be a sympy Symbol or a sequence of distinct Symbols; got {xi!r}.")
+    given = dict(moments or {})
+    if not all(isinstance(k, int) and not isinstance(k, bool) for k in given):
+        raise TypeError(f"moments keys must be integer powers k >= 1; got {list(given)}.")
+    if any(k < 1 for k in given):
+        raise ValueError(f"moments keys must be powers k >= 1 (<xi^0> = 1); got {list(given)}.")
+    table = {0: sp.S.One, 1: sp.S.Zero, 2: HBAR**2} | given
     try:
         poly = sp.Poly(sp.expand(expr), *xis)
-    except sp.PolynomialError as err:
-        raise ValueError(f"expr must be a polynomial in {xis}: {err}") from None
+    except sp.PolynomialError:
+        raise ValueError(f"expr must be a polynomial in {xis}; got {expr}.") from None
     total = sp.S.Zero
     for powers, coeff in poly.terms():
-        factor = sp.S.One
-        for k in powers:
-            if k not in table:
-                raise ValueError(
-                    f"<xi^{k}> is needed but not given: pass moments={{..., {k}: value}} "
-                    "(Eq. (7) fixes only the first two moments)."
-                )
-            factor *= table[k]
-        total += coeff * factor
+        missing = [k for k in powers if k not in table]
+        if missing:
+            k = missing[0]
+            raise ValueError(
+                f"<xi^{k}> is needed but not given: pass moments={{..., {k}: value}} "
+                "(Eq. (7) fixes only the first two moments)."
+            )
+        total += coeff * sp.Mul(*(table[k] for k in powers))
     return sp.expand(total)
 
 
-def epistemic_momenta(f: MadelungFields, *, separable: bool = False) -> tuple[tuple, tuple]:
-    """p_i = ∂_iS + (ξ/2)∂_iρ/ρ (Eq. (6)); returns (momenta, xi symbols).
+def epistemic_momenta(fields: MadelungFields, *, separable: bool = False) -> EpistemicMomenta:
+    """The restricted momenta p_i = ∂_iS + (ξ/2)∂_iρ/ρ of Eq. (6).
 
-    One shared ξ (the paper's nonseparable ontic extension), or one ξ_i per degree of freedom
-    when ``separable``.
+    Parameters
+    ----------
+    fields : MadelungFields
+        From :func:`madelung_fields`.
+    separable : bool
+        One independent ξ_i per degree of freedom (⟨ξ_iξ_j⟩ = ħ²δ_ij) instead of the paper's
+        single shared, nonseparable ξ.
+
+    Returns
+    -------
+    EpistemicMomenta
+        (momenta, xi): the d expressions p_i (units of ħ/length) and the real symbols (ξ,) or
+        (ξ1, …, ξd).
+
+    Raises
+    ------
+    TypeError
+        If ``fields`` is not a :class:`MadelungFields`.
+
+    Notes
+    -----
+    Source: paper 000, Eqs. (6)–(7); separable variant, Methods before Eq. (56).
     """
+    f = _check_fields(fields)
     d = len(f.q)
     xis = sp.symbols(f"xi1:{d + 1}", real=True) if separable else (sp.Symbol("xi", real=True),)
+    per_dof = xis if separable else xis * d
     momenta = tuple(
-        sp.diff(f.S, qi) + (xis[i] if separable else xis[0]) / 2 * sp.diff(f.rho, qi) / f.rho
-        for i, qi in enumerate(f.q)
+        sp.diff(f.S, qi) + x / 2 * sp.diff(f.rho, qi) / f.rho
+        for qi, x in zip(f.q, per_dof, strict=True)
     )
-    return momenta, xis
+    return EpistemicMomenta(momenta, tuple(xis))
 
 
-def _check_quadratic(hamiltonian: sp.Expr, momenta_symbols) -> None:
-    poly = sp.Poly(sp.expand(hamiltonian), *momenta_symbols)
-    if poly.total_degree() > 2:
-        raise ValueError(
-            "hamiltonian must be at most quadratic in the momenta (Theorems 1-3 of paper 000 are "
-            f"stated only up to second order); its degree is {poly.total_degree()}."
-        )
+def _phase_space_average(
+    expr: sp.Expr, f: MadelungFields, ps: tuple, *, separable: bool, epistemic: bool
+) -> sp.Expr:
+    """⟨expr(p, q)⟩_ξ at p from Eq. (6), or expr(∇S, q) without the restriction (quadratic)."""
+    if epistemic:
+        momenta, xis = epistemic_momenta(f, separable=separable)
+        return xi_average(expr.subs(dict(zip(ps, momenta, strict=True))), xis)
+    return sp.expand(expr.subs({p: sp.diff(f.S, qi) for p, qi in zip(ps, f.q, strict=True)}))
 
 
 def ensemble_energy_density(
     hamiltonian: sp.Expr,
-    f: MadelungFields,
+    fields: MadelungFields,
     *,
     momenta_symbols,
     separable: bool = False,
     epistemic: bool = True,
 ) -> sp.Expr:
-    """ρ⟨H(p, q)⟩_ξ: Eq. (40) with the restriction (``epistemic``), else ρ H(∇S, q) (Eq. (14)).
+    """The ensemble energy density ρ⟨H(p, q)⟩_ξ, or ρ H(∇S, q) without the restriction.
+
+    Parameters
+    ----------
+    hamiltonian : sympy.Expr
+        H(p, q): a polynomial of degree ≤ 2 in ``momenta_symbols`` whose coefficients may depend
+        on the coordinates (e.g. V(q), A_i(q)) and constants; not on t, ρ or S.
+    fields : MadelungFields
+        From :func:`madelung_fields`.
+    momenta_symbols : sequence of sympy.Symbol
+        p_1…p_d, in the order of ``fields.q``.
+    separable : bool
+        Independent ξ_i per degree of freedom (see :func:`epistemic_momenta`).
+    epistemic : bool
+        Use the restriction of Eq. (6) (Theorem 3); False gives the classical p = ∇S.
+
+    Returns
+    -------
+    sympy.Expr
+        The expanded density (energy per volume). For H = Σ(p − A)²/2m + V it is
+        ρ[Σ(∂S − A)²/2m + V] + ħ²(∇ρ)²/(8mρ).
 
     Raises
     ------
+    TypeError
+        If ``fields`` is not a MadelungFields or the momenta are not distinct Symbols.
     ValueError
-        If ``hamiltonian`` is not a polynomial of degree ≤ 2 in ``momenta_symbols``.
+        If ``hamiltonian`` is not a polynomial of degree ≤ 2 in the momenta, depends on t, ρ
+        or S, or the number of momenta differs from ``dim``.
+
+    Notes
+    -----
+    Source: paper 000, Eq. (14) (classical) and Eq. (40) (restricted); separable ξ, Eq. (56).
     """
-    _check_quadratic(hamiltonian, momenta_symbols)
-    if epistemic:
-        momenta, xis = epistemic_momenta(f, separable=separable)
-        subs = dict(zip(momenta_symbols, momenta, strict=True))
-        return sp.expand(f.rho * xi_average(hamiltonian.subs(subs), xis))
-    subs = {p: sp.diff(f.S, qi) for p, qi in zip(momenta_symbols, f.q, strict=True)}
-    return sp.expand(f.rho * hamiltonian.subs(subs))
+    f = _check_fields(fields)
+    ps = _check_hamiltonian(hamiltonian, f, momenta_symbols)
+    avg = _phase_space_average(
+        sp.sympify(hamiltonian), f, ps, separable=separable, epistemic=epistemic
+    )
+    return sp.expand(f.rho * avg)
 
 
 def energy_conservation(
     hamiltonian: sp.Expr,
-    f: MadelungFields,
+    fields: MadelungFields,
     *,
     momenta_symbols,
     separable: bool = False,
@@ -326,19 +757,24 @@ def energy_conservation(
 ) -> EnergyBalance:
     """Derive the dynamical law from conservation of probability and of ⟨H⟩ (Theorems 1 and 3).
 
-    With e(ρ, ∇ρ, ∇S, q) = ρ⟨H⟩_ξ, the product rule gives
-    ∂_t e = ∂_tρ [∂e/∂ρ − ∇·∂e/∂∇ρ] + ∇·F − ∂_tS ∇·(∂e/∂∇S), with ∂e/∂(∂_iS) = ρ v_i, and the
-    continuity equation ∂_tρ = −∇·(ρv) turns the last term into ∂_tS ∂_tρ. So ∫∂_t e dq =
-    ∫∂_tρ · B dq with B = ∂_tS + δE/δρ, and ⟨H⟩ is conserved for every ∂_tρ iff B = 0.
+    The energy density e = ρ⟨H⟩_ξ depends on ρ, ∇ρ, ∇S and q. The product rule gives, with
+    e_ρ = ∂e/∂ρ, e_i = ∂e/∂(∂_iρ) and ∂e/∂(∂_iS) = ρ⟨∂H/∂p_i⟩_ξ = ρ v_i,
+
+        ∂_t e = ∂_tρ · B + ∇·F − ∂_tS · [∂_tρ + ∇·(ρv)],
+        B = ∂_tS + e_ρ − Σ_i ∂_i e_i    (= ∂_tS + δE/δρ at fixed S),
+        F_i = e_i ∂_tρ + ρ v_i ∂_tS,
+
+    identically in ρ and S. With the continuity equation the last bracket vanishes, so
+    d⟨H⟩/dt = ∫∂_tρ · B dq, and ⟨H⟩ is conserved for every ∂_tρ iff B = 0.
 
     Parameters
     ----------
-    hamiltonian : sympy expression
-        H(p, q) in ``momenta_symbols`` and the coordinates ``f.q`` (degree ≤ 2 in p).
-    f : MadelungFields
+    hamiltonian : sympy.Expr
+        H(p, q), degree ≤ 2 in ``momenta_symbols``, time-independent.
+    fields : MadelungFields
         From :func:`madelung_fields`.
     momenta_symbols : sequence of sympy.Symbol
-        p_1…p_d, in the order of ``f.q``.
+        p_1…p_d, in the order of ``fields.q``.
     separable : bool
         Independent ξ_i per degree of freedom instead of one shared ξ.
     epistemic : bool
@@ -347,135 +783,283 @@ def energy_conservation(
     Returns
     -------
     EnergyBalance
+        velocity v_i = ⟨∂H/∂p_i⟩_ξ (computed directly, not from e), continuity ∂_tρ + ∇·(ρv),
+        energy_density e, integrand ∂_t e, flux F, equation B, and residual
+        ∂_t e − ∂_tρ·B − ∇·F + ∂_tS·(continuity), which simplifies to 0 (the proof).
 
     Raises
     ------
-    ValueError
-        If ``hamiltonian`` is of degree > 2 in the momenta, or ``momenta_symbols`` does not
-        have one symbol per coordinate.
+    TypeError, ValueError
+        As :func:`ensemble_energy_density`; in particular ValueError for a Hamiltonian of
+        degree > 2 in the momenta, for which the theorems are not stated.
+
+    Notes
+    -----
+    Source: paper 000, Methods: Theorem 1, Eqs. (12)–(16); Theorem 3, Eqs. (38)–(44);
+    measurement, Eqs. (47)–(53) and (56)–(57).
     """
-    if len(momenta_symbols) != len(f.q):
-        raise ValueError(
-            f"momenta_symbols needs one symbol per coordinate ({len(f.q)}); "
-            f"got {len(momenta_symbols)}."
-        )
-    e = ensemble_energy_density(
-        hamiltonian, f, momenta_symbols=momenta_symbols, separable=separable, epistemic=epistemic
+    f = _check_fields(fields)
+    ps = _check_hamiltonian(hamiltonian, f, momenta_symbols)
+    h = sp.sympify(hamiltonian)
+    e = sp.expand(f.rho * _phase_space_average(h, f, ps, separable=separable, epistemic=epistemic))
+    velocity = tuple(
+        _phase_space_average(sp.diff(h, p), f, ps, separable=separable, epistemic=epistemic)
+        for p in ps
     )
+    rho_t, s_t = sp.diff(f.rho, f.t), sp.diff(f.S, f.t)
+    continuity = rho_t + _div([f.rho * v for v in velocity], f.q)
+
+    # e as an ordinary function of independent symbols ρ, ∂_iρ, ∂_iS (q kept explicit)
     d = len(f.q)
-    r0 = sp.Dummy("r0", positive=True)
-    r = sp.symbols(f"_r1:{d + 1}", cls=sp.Dummy)
-    s = sp.symbols(f"_s1:{d + 1}", cls=sp.Dummy)
+    r0 = sp.Dummy("rho0", positive=True)
+    r = sp.symbols(f"rho_1:{d + 1}", cls=sp.Dummy)
+    s = sp.symbols(f"S_1:{d + 1}", cls=sp.Dummy)
     to_sym = {sp.diff(f.rho, qi): ri for qi, ri in zip(f.q, r, strict=True)}
     to_sym |= {sp.diff(f.S, qi): si for qi, si in zip(f.q, s, strict=True)}
     e_sym = e.subs(to_sym).subs(f.rho, r0)
-    if e_sym.has(f.rho) or e_sym.has(f.S):
-        raise ValueError("the energy density depends on more than rho, grad rho and grad S.")
     back = {v: k for k, v in to_sym.items()} | {r0: f.rho}
 
     def partial(symbol):
         return sp.diff(e_sym, symbol).subs(back)
 
-    e_rho = partial(r0)
     e_grad_rho = [partial(ri) for ri in r]
-    e_grad_s = [partial(si) for si in s]
-    velocity = tuple(sp.expand(x / f.rho) for x in e_grad_s)
-    rho_t, s_t = sp.diff(f.rho, f.t), sp.diff(f.S, f.t)
-    continuity = rho_t + _div(e_grad_s, f.q)
-    equation = s_t + e_rho - _div(e_grad_rho, f.q)
-    flux = tuple(er * rho_t + es * s_t for er, es in zip(e_grad_rho, e_grad_s, strict=True))
+    equation = s_t + partial(r0) - _div(e_grad_rho, f.q)
+    flux = tuple(er * rho_t + f.rho * v * s_t for er, v in zip(e_grad_rho, velocity, strict=True))
     integrand = sp.diff(e, f.t)
     residual = integrand - rho_t * equation - _div(flux, f.q) + s_t * continuity
     return EnergyBalance(velocity, continuity, e, integrand, flux, equation, residual)
 
 
-def theorem2_residual(dim: int) -> sp.Expr:
-    """ψ*Ôψ − ρ⟨O⟩_ξ − ∇·F for O = ½Σg_ij(p_i − A_i)(p_j − A_j) + V (paper 000, Eqs. (20)–(32)).
+# ---------------------------------------------------------------------------------------------
+# measurement of angular momentum (Eqs. (46)-(57))
 
-    Ô = ½Σ(p̂_i − A_i) g_ij (p̂_j − A_j) + V with the metric sandwiched (Eq. (28)), g_ij(q) a
-    general symmetric matrix of functions, and F_i = −(iħ/2) ψ* Σ_j g_ij (p̂_j − A_j)ψ. The
-    residual vanishes identically, so ∫ρ⟨O⟩_ξ = ⟨ψ|Ô|ψ⟩ (Theorem 2, real part) and Im ψ*Ôψ is a
-    pure divergence (Eq. (32)).
+
+def measurement_hamiltonian() -> MeasurementHamiltonian:
+    """The von Neumann coupling H_I = g l_z p_Σ = g (x_S p_y − y_S p_x) p_Σ of Eq. (46).
+
+    Returns
+    -------
+    MeasurementHamiltonian
+        (hamiltonian, coordinates, momenta, g): H_I, the coordinates (x_S, y_S, q_Σ) of
+        ``.fields`` (= ``madelung_fields(3, coordinates=("x_S", "y_S", "q_Sigma"))``), the
+        momenta (p_x, p_y, p_Σ) and the real coupling g (units of energy/(ħ·momentum)).
+
+    Notes
+    -----
+    Source: paper 000, Eq. (46); J. von Neumann, *Mathematical Foundations of Quantum
+    Mechanics* (1932), ch. VI.
     """
-    dim = _check_dim(dim)
-    q = sp.symbols(f"q1:{dim + 1}", real=True)
-    hbar = sp.Symbol("hbar", positive=True)
-    amp = sp.Function("R", positive=True)(*q)
-    phase = sp.Function("S", real=True)(*q)
-    v = sp.Function("V", real=True)(*q)
-    a = [sp.Function(f"A{i + 1}", real=True)(*q) for i in range(dim)]
-    g = [[None] * dim for _ in range(dim)]
-    for i, j in itertools.combinations_with_replacement(range(dim), 2):
-        g[i][j] = g[j][i] = sp.Function(f"g{i + 1}{j + 1}", real=True)(*q)
-    psi = amp * sp.exp(sp.I * phase / hbar)
-    psi_c = amp * sp.exp(-sp.I * phase / hbar)
-
-    def kinetic_momentum(j, field):
-        return -sp.I * hbar * sp.diff(field, q[j]) - a[j] * field
-
-    pi_psi = [kinetic_momentum(j, psi) for j in range(dim)]
-    inner = [sp.Add(*(g[i][j] * pi_psi[j] for j in range(dim))) for i in range(dim)]
-    o_psi = sp.Add(*(kinetic_momentum(i, inner[i]) for i in range(dim))) / 2 + v * psi
-    quantum = psi_c * o_psi
-    rho = amp**2
-    xi = sp.Symbol("xi", real=True)
-    p = [sp.diff(phase, q[i]) + xi / 2 * sp.diff(rho, q[i]) / rho for i in range(dim)]
-    classical = (
-        sp.Add(*(g[i][j] * (p[i] - a[i]) * (p[j] - a[j]) for i in range(dim) for j in range(dim)))
-        / 2
-        + v
-    )
-    ensemble = rho * xi_average(classical, xi)
-    flux = [-sp.I * hbar / 2 * psi_c * inner[i] for i in range(dim)]
-    return sp.expand(quantum - ensemble - _div(flux, q))
-
-
-def fourth_moment_dependence() -> sp.Expr:
-    """E_ξ[p⁴] at a point q, for one degree of freedom, with ⟨ξ³⟩ = 0 and ⟨ξ⁴⟩ = μ4 left free.
-
-    Returns (∂S)⁴ + 6ħ²(∂S)²w² + μ4 w⁴ with w = ∂ρ/2ρ written out (μ4 the symbol ``mu4``):
-    beyond second order the ensemble average depends on the shape of μ(ξ), which Eq. (7) leaves
-    free.
-    """
-    f = madelung_fields(1)
-    (p,), (xi,) = epistemic_momenta(f)
-    mu4 = sp.Symbol("mu4", positive=True)
-    return sp.collect(xi_average(p**4, xi, {1: 0, 2: f.hbar**2, 3: 0, 4: mu4}), mu4)
+    x, y, qs = madelung_fields(3, coordinates=_MEASUREMENT_COORDINATES).q
+    g = sp.Symbol("g", real=True)
+    px, py, ps = sp.symbols("p_x p_y p_Sigma", real=True)
+    return MeasurementHamiltonian(g * (x * py - y * px) * ps, (x, y, qs), (px, py, ps), g)
 
 
 def measurement_derivation() -> MeasurementDerivation:
     """Theorem 3 for the measurement of l_z by a pointer, H_I = g (x p_y − y p_x) p_Σ.
 
-    Coordinates (x, y, q_Σ) are q1, q2, q3 of :func:`madelung_fields` (3). Checks that a shared ξ
-    gives Eq. (53), ∂_tS + g(x∂_yS − y∂_xS)∂_ΣS − għ²(x∂_y∂_Σ√ρ − y∂_x∂_Σ√ρ)/√ρ = 0, that
-    independent ξ's give the classical Eq. (57) (the ħ² term drops), and that Eq. (53) with its
-    continuity equation is the Madelung form of iħ∂_tψ = g l̂_z p̂_Σ ψ (Eqs. (54)–(55)).
+    Runs :func:`energy_conservation` with a shared ξ and with separable ξ's and compares B with
+    Eq. (53), ∂_tS + g(x∂_yS − y∂_xS)∂_ΣS − għ²(x∂_y∂_Σ√ρ − y∂_x∂_Σ√ρ)/√ρ, and with the
+    classical Eq. (57) (no ħ² term). Also checks that Eq. (53) with its continuity equation
+    (48) is the Madelung form of iħ∂_tψ = g l̂_z p̂_Σ ψ, l̂_z = −iħ(x∂_y − y∂_x), p̂_Σ = −iħ∂_Σ.
+
+    Returns
+    -------
+    MeasurementDerivation
+        The derived and the written-out equations, the recast residual, and the three checks
+        (``sympy.simplify(difference) == 0``) as bools.
+
+    Notes
+    -----
+    Source: paper 000, Methods, Eqs. (46)–(57). Eq. (53) is re-derived here: the extracted
+    text of the paper is garbled. Its ħ² term is −(għ²/R)(x∂_y∂_Σ − y∂_x∂_Σ)R with R = √ρ,
+    from δ/δρ ∫ għ²(x ∂_yR ∂_ΣR − y ∂_xR ∂_ΣR) dq.
     """
-    f = madelung_fields(3)
+    h = measurement_hamiltonian()
+    f = h.fields
     x, y, qs = f.q
-    g = sp.Symbol("g", real=True)
-    px, py, ps = sp.symbols("p_x p_y p_Sigma", real=True)
-    h_int = g * (x * py - y * px) * ps
-    shared = energy_conservation(h_int, f, momenta_symbols=(px, py, ps))
-    apart = energy_conservation(h_int, f, momenta_symbols=(px, py, ps), separable=True)
+    shared = energy_conservation(h.hamiltonian, f, momenta_symbols=h.momenta)
+    apart = energy_conservation(h.hamiltonian, f, momenta_symbols=h.momenta, separable=True)
     r = sp.sqrt(f.rho)
     s_x, s_y, s_s = (sp.diff(f.S, c) for c in f.q)
-    classical = sp.diff(f.S, f.t) + g * (x * s_y - y * s_x) * s_s
-    eq53 = classical - g * f.hbar**2 * (x * sp.diff(r, y, qs) - y * sp.diff(r, x, qs)) / r
+    eq57 = sp.diff(f.S, f.t) + h.g * (x * s_y - y * s_x) * s_s
+    eq53 = eq57 - h.g * f.hbar**2 * (x * sp.diff(r, y, qs) - y * sp.diff(r, x, qs)) / r
 
-    def lz_p(field):
-        p_hat = [-sp.I * f.hbar * sp.diff(field, c) for c in f.q]
-        lz = x * p_hat[1] - y * p_hat[0]
-        return g * (-sp.I * f.hbar) * sp.diff(lz, qs)
+    def lz_p_sigma(field):
+        p_sigma = _minus_i_hbar_d(field, qs)
+        return h.g * (x * _minus_i_hbar_d(p_sigma, y) - y * _minus_i_hbar_d(p_sigma, x))
 
-    ratio = (sp.I * f.hbar * sp.diff(f.psi, f.t) - lz_p(f.psi)) / f.psi
-    recast = ratio + shared.equation - sp.I * f.hbar / (2 * f.rho) * shared.continuity
+    recast = _recast_residual(f, lz_p_sigma, shared.equation, shared.continuity)
     return MeasurementDerivation(
         coordinates=f.q,
-        hamiltonian=h_int,
+        hamiltonian=h.hamiltonian,
         nonseparable=shared.equation,
         separable=apart.equation,
+        eq53=eq53,
+        eq57=eq57,
+        recast_residual=recast,
         nonseparable_matches_eq53=sp.simplify(shared.equation - eq53) == 0,
-        separable_matches_eq57=sp.simplify(apart.equation - classical) == 0,
+        separable_matches_eq57=sp.simplify(apart.equation - eq57) == 0,
         schrodinger_recast=sp.simplify(recast) == 0,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Theorem 2 and the fourth moment
+
+
+def theorem2_derivation(dim: int) -> Theorem2Derivation:
+    """Theorem 2: ψ*Ôψ and ρ⟨O⟩_ξ differ by an explicit divergence, for any quadratic O.
+
+    O = ½ Σ g_ij(q)(p_i − A_i)(p_j − A_j) + V with g_ij a general symmetric matrix of real
+    functions, and Ô = ½ Σ(p̂_i − A_i) g_ij (p̂_j − A_j) + V (metric sandwiched, Eq. (28)).
+    With π̂_j = p̂_j − A_j and f_i = ½ Σ_j g_ij π̂_jψ, the rule ψ*(π̂_i f) = −iħ∂_i(ψ* f) + (π̂_iψ)* f
+    gives ψ*Ôψ = ½ Σ g_ij (π̂_iψ)*(π̂_jψ) + ρV + ∇·F with F_i = −iħ ψ* f_i. The first two terms are
+    real and equal ρ⟨O⟩_ξ, because (π̂_jψ)/ψ = (∂_jS − A_j) − iħ ∂_jR/R and ⟨ξ²⟩/4 (∂ρ/ρ)² =
+    ħ² (∂R/R)². Hence ∫ρ⟨O⟩_ξ = Re⟨ψ|Ô|ψ⟩ and Im ψ*Ôψ = ∇·Im F integrates to zero.
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1 (d ≤ 2 simplifies in well under a second).
+
+    Returns
+    -------
+    Theorem2Derivation
+        Time-independent amplitude R(q) > 0 and phase S(q), ψ = R e^{iS/ħ}, the densities, the
+        flux and the real and imaginary residuals (both simplify to 0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields` for a bad ``dim``.
+
+    Notes
+    -----
+    Source: paper 000, Methods, proof of Theorem 2, Eqs. (20)–(32) (the flux replaces the
+    paper's integrations by parts with Eq. (24)).
+    """
+    return _theorem2(_check_dim(dim))
+
+
+@cache
+def _theorem2(d: int) -> Theorem2Derivation:
+    q = sp.symbols(f"q1:{d + 1}", real=True)
+    amp = sp.Function("R", positive=True)(*q)
+    phase = sp.Function("S", real=True)(*q)
+    v = sp.Function("V", real=True)(*q)
+    a = tuple(sp.Function(f"A{i + 1}", real=True)(*q) for i in range(d))
+    g = sp.zeros(d, d)
+    for i, j in itertools.combinations_with_replacement(range(d), 2):
+        g[i, j] = g[j, i] = sp.Function(f"g{i + 1}{j + 1}", real=True)(*q)
+    psi = amp * sp.exp(sp.I * phase / HBAR)
+    psi_c = amp * sp.exp(-sp.I * phase / HBAR)
+
+    def kinetic_momentum(j, field):
+        return _minus_i_hbar_d(field, q[j]) - a[j] * field
+
+    pi_psi = [kinetic_momentum(j, psi) for j in range(d)]
+    g_pi_psi = [sp.Add(*(g[i, j] * pi_psi[j] for j in range(d))) for i in range(d)]
+    o_psi = sp.Add(*(kinetic_momentum(i, g_pi_psi[i]) for i in range(d))) / 2 + v * psi
+    quantum = sp.expand(psi_c * o_psi)
+
+    # the ensemble side, built from the classical O and the restriction of Eq. (6)
+    ps = sp.symbols(f"p1:{d + 1}", real=True)
+    observable = (
+        sp.Add(*(g[i, j] * (ps[i] - a[i]) * (ps[j] - a[j]) for i in range(d) for j in range(d))) / 2
+        + v
+    )
+    xi = sp.Symbol("xi", real=True)
+    rho = amp**2
+    restricted = {ps[i]: sp.diff(phase, q[i]) + xi / 2 * sp.diff(rho, q[i]) / rho for i in range(d)}
+    ensemble = sp.expand(rho * xi_average(observable.subs(restricted), xi))
+
+    flux = tuple(sp.expand(-sp.I * HBAR / 2 * psi_c * g_pi_psi[i]) for i in range(d))
+    flux_re, flux_im = zip(*(_real_imag(fi) for fi in flux), strict=True)
+    quantum_re, quantum_im = _real_imag(quantum)
+    return Theorem2Derivation(
+        q=q,
+        R=amp,
+        S=phase,
+        g=g,
+        A=a,
+        V=v,
+        psi=psi,
+        quantum=quantum,
+        ensemble=ensemble,
+        flux=flux,
+        real_residual=sp.expand(quantum_re - ensemble - _div(flux_re, q)),
+        imaginary_residual=sp.expand(quantum_im - _div(flux_im, q)),
+    )
+
+
+def theorem2_residual(dim: int) -> sp.Expr:
+    """Re ψ*Ôψ − ρ⟨O⟩_ξ − ∇·Re F, which vanishes (Theorem 2; see :func:`theorem2_derivation`).
+
+    Parameters
+    ----------
+    dim : int
+        Number of coordinates d ≥ 1.
+
+    Returns
+    -------
+    sympy.Expr
+        The real residual of :func:`theorem2_derivation`; ``sympy.simplify`` gives 0.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`madelung_fields` for a bad ``dim``.
+
+    Notes
+    -----
+    Source: paper 000, Eqs. (8), (20)–(32).
+    """
+    return theorem2_derivation(dim).real_residual
+
+
+def fourth_moment_dependence() -> sp.Expr:
+    """⟨p⁴⟩_ξ at a point q for one degree of freedom, with ⟨ξ⁴⟩ = μ4 left free.
+
+    Returns
+    -------
+    sympy.Expr
+        (∂S)⁴ + 6ħ²(∂S)²w² + μ4 w⁴ with w = ∂ρ/2ρ written out, ⟨ξ³⟩ = 0, μ4 the positive symbol
+        ``mu4`` (units of ħ⁴), collected in μ4: beyond second order the ensemble average
+        depends on the shape of μ(ξ), which Eq. (7) leaves free.
+
+    Notes
+    -----
+    Source: paper 000, Eqs. (6)–(8); Theorem 2 is stated only up to second order in p.
+    """
+    (p,), xis = epistemic_momenta(madelung_fields(1))
+    return sp.collect(xi_average(p**4, xis, {3: 0, 4: _MU4}), _MU4)
+
+
+@cache
+def fourth_moment_comparison() -> FourthMomentComparison:
+    """ρ⟨p⁴⟩_ξ against the quantum Re ψ* p̂⁴ ψ in one dimension: no μ4 makes them agree.
+
+    A density is a total derivative iff its Euler–Lagrange expressions vanish identically
+    (I. M. Gelfand and S. V. Fomin, *Calculus of Variations* (1963), §4), so the two averages
+    agree for every state iff both Euler–Lagrange expressions of their difference vanish. Its
+    ħ⁴ ∂⁴ρ part, from ħ⁴ (∂²√ρ)², carries no μ4, so no value of μ4 cancels it.
+
+    Returns
+    -------
+    FourthMomentComparison
+        Fields (d = 1), μ4, both densities, their difference and its Euler–Lagrange expressions
+        with respect to ρ and S (with ⟨ξ³⟩ = 0 and ⟨ξ²⟩ = ħ²).
+
+    Notes
+    -----
+    Source: paper 000, Theorem 2 (Eq. (8)) holds only up to second order in p; this is the
+    fourth-order counterexample.
+    """
+    f = madelung_fields(1)
+    ensemble = sp.expand(f.rho * fourth_moment_dependence())
+    (q,) = f.q
+    quantum, _ = _real_imag(sp.conjugate(f.psi) * HBAR**4 * sp.diff(f.psi, q, 4))
+    difference = quantum - ensemble
+    euler_rho, euler_s = (eq.lhs for eq in euler_equations(difference, [f.rho, f.S], [q, f.t]))
+    return FourthMomentComparison(f, _MU4, ensemble, quantum, difference, euler_rho, euler_s)
