@@ -104,6 +104,8 @@ import numpy as np
 import xarray as xr
 from scipy.integrate import solve_ivp
 
+from qfcore._checks import count, positive
+
 __all__ = [
     "MAX_COPY_PROBABILITY",
     "RULES",
@@ -161,25 +163,6 @@ def _check_state(psi0, m: int) -> np.ndarray:
             f"psi0 is not normalised: sum |psi0|^2 = {norm:.9g}; divide it by sqrt({norm:.9g})."
         )
     return psi
-
-
-def _positive(value, name: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    v = float(value)
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
-    return v
-
-
-def _check_count(value, name: str, minimum: int, why: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum} ({why}); got {value}.")
-    if value >= 2**31:
-        raise ValueError(f"{name} must be < 2**31; got {value}.")
-    return int(value)
 
 
 def _check_q(q) -> float:
@@ -265,7 +248,7 @@ def couplings(hamiltonian, *, hbar: float = 1.0) -> tuple[np.ndarray, np.ndarray
         If H is not square, finite and Hermitian, or ``hbar <= 0``.
     """
     h = _check_hamiltonian(hamiltonian)
-    hbar = _positive(hbar, "hbar")
+    hbar = positive(hbar, "hbar")
     off = h - np.diag(np.diag(h))
     return np.diag(h).real / hbar, np.abs(off) / hbar, np.where(off != 0, np.angle(off), 0.0)
 
@@ -746,8 +729,8 @@ def simulate(
     h = _check_hamiltonian(hamiltonian)
     m = h.shape[0]
     psi = _check_state(psi0, m)
-    n_systems = _check_count(n_systems, "n_systems", 2, "an ensemble needs copies")
-    dt, hbar = _positive(dt, "dt"), _positive(hbar, "hbar")
+    n_systems = count(n_systems, "n_systems", 2, " (an ensemble needs copies)", maximum=2**31)
+    dt, hbar = positive(dt, "dt"), positive(hbar, "hbar")
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}; got {rule!r}.")
     q = _check_q(q)
@@ -959,7 +942,7 @@ def mean_field_solve(
     """
     h = _check_hamiltonian(hamiltonian)
     psi = _check_state(psi0, h.shape[0])
-    hbar, rtol, atol = _positive(hbar, "hbar"), _positive(rtol, "rtol"), _positive(atol, "atol")
+    hbar, rtol, atol = positive(hbar, "hbar"), positive(rtol, "rtol"), positive(atol, "atol")
     q = _check_q(q)
     for name, value in (("r", r), ("factor", factor)):
         if not isinstance(value, numbers.Real) or not np.isfinite(value):
@@ -1000,7 +983,7 @@ def _alignment_setup(hamiltonian, psi0, n_systems, hbar):
     """Beables as in :func:`simulate`, aligned phases, couplings and each system's n_{a_I}."""
     h = _check_hamiltonian(hamiltonian)
     psi = _check_state(psi0, h.shape[0])
-    n_systems = _check_count(n_systems, "n_systems", 2, "an ensemble needs copies")
+    n_systems = count(n_systems, "n_systems", 2, " (an ensemble needs copies)", maximum=2**31)
     omega, rate, delta = couplings(h, hbar=hbar)
     counts = _allocate(np.abs(psi) ** 2, n_systems)
     a = np.repeat(np.arange(h.shape[0]), counts)
@@ -1089,7 +1072,7 @@ def phase_alignment_flow(
     TypeError
         For a non-integer ``n_systems`` or a bad ``rng``.
     """
-    hbar, f = _positive(hbar, "hbar"), _positive(f, "f")
+    hbar, f = positive(hbar, "hbar"), positive(f, "f")
     if not spread >= 0:
         raise ValueError(f"spread must be >= 0; got {spread!r}.")
     a, phi0, omega, rate, delta, n_of = _alignment_setup(hamiltonian, psi0, n_systems, hbar)
@@ -1159,7 +1142,7 @@ def phase_alignment_spectrum(hamiltonian, psi0, n_systems: int, *, f: float, hba
     ValueError
         As :func:`phase_alignment_flow`.
     """
-    hbar, f = _positive(hbar, "hbar"), _positive(f, "f")
+    hbar, f = positive(hbar, "hbar"), positive(f, "f")
     a, phi0, omega, rate, delta, n_of = _alignment_setup(hamiltonian, psi0, n_systems, hbar)
     y0 = np.concatenate([phi0, np.zeros(a.size)])
     eps = 1e-6

@@ -30,6 +30,7 @@ import numpy as np
 from scipy.integrate import simpson, solve_ivp
 
 from qfcore import grid as _grid
+from qfcore._checks import count, positive
 
 __all__ = [
     "XI_KINDS",
@@ -81,12 +82,6 @@ class EnsembleAverage(NamedTuple):
 # validation helpers
 
 
-def _check_hbar(hbar) -> float:
-    if not isinstance(hbar, numbers.Real) or not hbar > 0 or not np.isfinite(hbar):
-        raise ValueError(f"hbar must be a finite number > 0; got {hbar!r}.")
-    return float(hbar)
-
-
 def _check_kind(kind, name: str) -> str:
     if not isinstance(kind, str) or kind not in XI_KINDS:
         raise ValueError(f"{name} must be one of {XI_KINDS}; got {kind!r}.")
@@ -100,13 +95,6 @@ def _check_derivative(derivative) -> str:
             f"'central' (states with hard walls or kinks); got {derivative!r}."
         )
     return derivative
-
-
-def _check_count(value, name: str, minimum: int, why: str = "") -> None:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}{why}; got {value}.")
 
 
 def _as_rng(rng) -> np.random.Generator:
@@ -216,13 +204,13 @@ def sample_xi(n, kind: str = "gaussian", *, hbar: float = 1.0, n_dof=None, rng=N
 
     Source: Budiyono & Rohrlich, Nat. Commun. 8, 1306 (2017), Eq. (7).
     """
-    _check_count(n, "n", 1)
+    count(n, "n", 1)
     kind = _check_kind(kind, "kind")
-    hbar = _check_hbar(hbar)
+    hbar = positive(hbar, "hbar")
     if n_dof is None:
         size: tuple[int, ...] = (int(n),)
     else:
-        _check_count(n_dof, "n_dof", 1, " (or None for a single ξ)")
+        count(n_dof, "n_dof", 1, " (or None for a single ξ)")
         size = (int(n), int(n_dof))
     gen = _as_rng(rng)
     if kind == "gaussian":
@@ -254,7 +242,7 @@ def xi_fourth_moment(kind: str, hbar: float = 1.0) -> float:
 
     Source: moments of the normal, Rademacher and uniform distributions.
     """
-    return _FOURTH_MOMENT[_check_kind(kind, "kind")] * _check_hbar(hbar) ** 4
+    return _FOURTH_MOMENT[_check_kind(kind, "kind")] * positive(hbar, "hbar") ** 4
 
 
 # ----------------------------------------------------------------------------------------------
@@ -298,7 +286,7 @@ def momentum_field(psi, grid, *, hbar: float = 1.0, derivative: str = "spectral"
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi, axes)
-    hbar = _check_hbar(hbar)
+    hbar = positive(hbar, "hbar")
     method = _check_derivative(derivative)
     rho = np.abs(psi) ** 2
     gradients = _grid.gradient(psi, axes, method=method)
@@ -419,7 +407,7 @@ def conditional_averages(
     """
     _check_observable(observable)
     psi, axes = _normalised_state(psi, grid)
-    hbar = _check_hbar(hbar)
+    hbar = positive(hbar, "hbar")
     _check_derivative(derivative)
     xi = _check_xi(xi, len(axes))
     return _conditional(observable, psi, axes, xi, hbar, derivative)
@@ -483,10 +471,10 @@ def ensemble_average(
     """
     _check_observable(observable)
     psi, axes = _normalised_state(psi, grid)
-    hbar = _check_hbar(hbar)
+    hbar = positive(hbar, "hbar")
     kind = _check_kind(xi, "xi")
     _check_derivative(derivative)
-    _check_count(n_xi, "n_xi", 2, " to estimate a standard error")
+    count(n_xi, "n_xi", 2, " to estimate a standard error")
     draws = sample_xi(
         n_xi, kind, hbar=hbar, n_dof=len(axes) if separable else None, rng=_as_rng(rng)
     )
@@ -538,10 +526,10 @@ def sample_phase_space(
     Source: Budiyono & Rohrlich (2017), Eqs. (6), (9).
     """
     psi, axes = _normalised_state(psi, grid)
-    hbar = _check_hbar(hbar)
+    hbar = positive(hbar, "hbar")
     kind = _check_kind(xi, "xi")
     _check_derivative(derivative)
-    _check_count(n, "n", 1)
+    count(n, "n", 1)
     rng = _as_rng(rng)
     field = momentum_field(psi, axes, hbar=hbar, derivative=derivative)
     rho = np.abs(psi).ravel() ** 2
@@ -646,7 +634,7 @@ def ordered_quadratic_expectation(
     Source: Budiyono & Rohrlich (2017), Eqs. (28)–(32).
     """
     psi, axes = _normalised_state(psi, grid)
-    hbar = _check_hbar(hbar)
+    hbar = positive(hbar, "hbar")
     g, a, v = _coefficients(metric, vector_potential, potential, grid_shape=psi.shape, real=False)
     d = g.shape[0]
     if d != len(axes):

@@ -42,6 +42,7 @@ import xarray as xr
 from scipy.integrate import solve_ivp
 
 from qfcore import grid as _grid
+from qfcore._checks import positive
 
 __all__ = [
     "classical_flow",
@@ -56,13 +57,6 @@ _SOURCE = (
     "(Goldstein, Classical Mechanics, ch. 10) with first and second variational equations "
     "(Hairer, Norsett, Wanner, vol. I, sec. I.14); paper 000 Eqs. (13), (14), (16)."
 )
-
-
-def _positive(value, name: str) -> float:
-    v = float(value)
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
-    return v
 
 
 def _callable(f, name: str) -> None:
@@ -151,7 +145,7 @@ def initial_data(psi, q, *, hbar: float = 1.0, threshold: float = 1e-16):
     (axis,) = _grid.as_grid(q, name="q")
     psi = _grid.check_field(psi, (axis,))
     _grid.check_normalised(psi, (axis,))
-    hbar = _positive(hbar, "hbar")
+    hbar = positive(hbar, "hbar")
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must lie in (0, 1); got {threshold!r}.")
     d1 = _grid.gradient(psi, (axis,))[0]
@@ -255,7 +249,7 @@ def classical_flow(
         raise ValueError(
             f"q0 must be one 1D array (this module has one degree of freedom); got {len(axes)}."
         )
-    mass = _positive(mass, "mass")
+    mass = positive(mass, "mass")
     if method not in ("spectral", "central"):
         raise ValueError(f"method must be 'spectral' or 'central'; got {method!r}.")
     _callable(force, "force")
@@ -448,9 +442,9 @@ def ensemble_energy(
     """
     _check_flow(flow)
     _callable(potential, "potential")
-    hbar = _positive(hbar, "hbar")
+    hbar = positive(hbar, "hbar")
     m = float(flow.attrs["mass"])
-    if mass is not None and abs(_positive(mass, "mass") - m) > 1e-12 * m:
+    if mass is not None and abs(positive(mass, "mass") - m) > 1e-12 * m:
         raise ValueError(
             f"mass = {mass} differs from the flow's mass {m}; leave mass=None to use the flow's."
         )

@@ -24,6 +24,7 @@ import numpy as np
 import scipy.fft as _fft
 
 from qfcore import grid as _grid
+from qfcore._checks import positive
 
 __all__ = [
     "Evolution",
@@ -43,13 +44,6 @@ class Evolution(NamedTuple):
     times: np.ndarray
     #: ψ at the frame times, shape (n_frames + 1, *grid_shape).
     psi: np.ndarray
-
-
-def _positive(value, name: str) -> float:
-    v = float(value)
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
-    return v
 
 
 def _potential_array(potential, axes) -> np.ndarray:
@@ -176,7 +170,7 @@ def split_step(
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi0, axes, name="psi0")
     _grid.check_normalised(psi, axes, name="psi0")
-    mass, hbar = _positive(mass, "mass"), _positive(hbar, "hbar")
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
     if not isinstance(n_steps, numbers.Integral):
         raise TypeError(f"n_steps must be an int; got {type(n_steps).__name__}.")
     if n_steps < 1:
@@ -245,7 +239,7 @@ def momentum(psi, grid, *, axis: int = 0, hbar: float = 1.0) -> np.ndarray:
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi, axes)
-    hbar = _positive(hbar, "hbar")
+    hbar = positive(hbar, "hbar")
     if not 0 <= axis < len(axes):
         raise ValueError(f"axis must lie in [0, {len(axes)}); got {axis}.")
     return -1j * hbar * _grid.gradient(psi, axes)[axis]
@@ -292,7 +286,7 @@ def energy(
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi, axes)
-    mass, hbar = _positive(mass, "mass"), _positive(hbar, "hbar")
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
     v = _potential_array(potential, axes)
     t_kin = _kinetic_array(kinetic, axes, mass, hbar)
     weight = np.abs(psi) ** 2
@@ -369,8 +363,8 @@ def lattice_hamiltonian(
         raise ValueError(f"potential must be a 1D array of >= 2 site energies; got {v.shape}.")
     if np.iscomplexobj(v) or not np.all(np.isfinite(v)):
         raise ValueError("potential must be real and finite (the Hamiltonian must be Hermitian).")
-    spacing = _positive(spacing, "spacing")
-    mass, hbar = _positive(mass, "mass"), _positive(hbar, "hbar")
+    spacing = positive(spacing, "spacing")
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
     if convention not in ("standard", "as_printed"):
         raise ValueError(f"convention must be 'standard' or 'as_printed'; got {convention!r}.")
     hop = hbar**2 / (2 * mass * spacing**2)

@@ -1,0 +1,31 @@
+"""Scalar argument checks shared by qfcore's public functions (one wording everywhere)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def positive(value, name: str) -> float:
+    """``float(value)``; TypeError if not a real number, ValueError unless finite and > 0."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
+    v = float(value)
+    if not np.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
+    return v
+
+
+def count(value, name: str, minimum: int, why: str = "", maximum: int | None = None) -> int:
+    """``int(value)`` for an integer in [minimum, maximum), else ``TypeError`` / ``ValueError``.
+
+    ``why`` is appended to the lower-bound message, e.g. ``" to estimate a standard error"``.
+    """
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}{why}; got {value}.")
+    if maximum is not None and value >= maximum:
+        raise ValueError(f"{name} must be < {maximum}; got {value}.")
+    return int(value)
