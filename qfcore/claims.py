@@ -107,7 +107,17 @@ def start(notebook: str) -> Path:
 
 
 def current() -> list[Claim]:
-    """The claims recorded since the last :func:`start`, in order."""
+    """The claims recorded since the last :func:`start`, in order.
+
+    Returns
+    -------
+    list of Claim
+        Empty if :func:`start` was never called.
+
+    Raises
+    ------
+    Nothing.
+    """
     if _LEDGER is None:
         return []
     return list(_LEDGER.claims.values())
@@ -201,7 +211,22 @@ def record(
 
 
 def table(claims: list[Claim] | list[dict] | None = None):
-    """The claims as a :class:`pandas.DataFrame` (default: those of the current notebook)."""
+    """The claims as a :class:`pandas.DataFrame` (default: those of the current notebook).
+
+    Parameters
+    ----------
+    claims : list of Claim or list of dict, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns id, source, kind, expected, computed, rtol, atol, status.
+
+    Raises
+    ------
+    KeyError
+        If a dict record lacks one of those keys.
+    """
     import pandas as pd
 
     rows = [asdict(c) if isinstance(c, Claim) else dict(c) for c in (claims or current())]
@@ -223,6 +248,11 @@ def merge(folder: Path | None = None, notebooks: list[str] | None = None) -> lis
     -------
     list of dict
         The records, notebook by notebook.
+
+    Raises
+    ------
+    json.JSONDecodeError
+        If a ledger file is corrupt.
     """
     folder = Path(folder) if folder is not None else figures_dir() / "claims"
     names = notebooks if notebooks is not None else sorted(p.stem for p in folder.glob("*.json"))
@@ -235,7 +265,24 @@ def merge(folder: Path | None = None, notebooks: list[str] | None = None) -> lis
 
 
 def format_table(records: list[dict]) -> str:
-    """A plain-text claims table: id, source, paper value, computed value, tolerance, status."""
+    """A plain-text claims table: id, source, paper value, computed value, tolerance, status.
+
+    Values are rounded to the digit of their tolerance; the last line counts the statuses.
+
+    Parameters
+    ----------
+    records : list of dict
+        Ledger records (:func:`merge`).
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        If a record lacks a ledger key.
+    """
     header = ("id", "source", "paper", "computed", "tolerance", "status")
     rows = []
     for r in records:

@@ -91,27 +91,107 @@ def as_grid(grid, *, name: str = "grid") -> tuple[np.ndarray, ...]:
 
 
 def spacings(grid) -> tuple[float, ...]:
-    """Grid spacing of each axis of a validated grid (tuple of 1D arrays)."""
+    """Grid spacing Δq_i of each axis (length units).
+
+    Parameters
+    ----------
+    grid : tuple of ndarray
+        A grid validated by :func:`as_grid` (one uniform 1D array per degree of freedom).
+
+    Returns
+    -------
+    tuple of float
+        One spacing per axis.
+
+    Raises
+    ------
+    IndexError
+        If an axis has fewer than 2 points (:func:`as_grid` rejects such grids first).
+    """
     return tuple(float(a[1] - a[0]) for a in grid)
 
 
 def cell_volume(grid) -> float:
-    """Volume element ΔV = Π Δq_i of a validated grid."""
+    """Volume element ΔV = Π Δq_i (length^d).
+
+    Parameters
+    ----------
+    grid : tuple of ndarray
+        A grid validated by :func:`as_grid` (one uniform 1D array per degree of freedom).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    IndexError
+        As :func:`spacings`.
+    """
     return float(np.prod(spacings(grid)))
 
 
 def mesh(grid) -> tuple[np.ndarray, ...]:
-    """Coordinate arrays of the grid's shape (``numpy.meshgrid`` with ``indexing="ij"``)."""
+    """Coordinate arrays of the grid's shape (``numpy.meshgrid`` with ``indexing="ij"``).
+
+    Parameters
+    ----------
+    grid : tuple of ndarray
+        A grid validated by :func:`as_grid` (one uniform 1D array per degree of freedom).
+
+    Returns
+    -------
+    tuple of ndarray
+        d arrays, each of shape ``tuple(len(a) for a in grid)``.
+
+    Raises
+    ------
+    ValueError
+        Only as ``numpy.meshgrid`` does for malformed input.
+    """
     return tuple(np.meshgrid(*grid, indexing="ij"))
 
 
 def wavenumbers(grid) -> tuple[np.ndarray, ...]:
-    """Angular wavenumbers k = 2π·fftfreq(n, Δq) of each axis (unshifted FFT order)."""
+    """Angular wavenumbers k = 2π·fftfreq(n, Δq) of each axis (unshifted FFT order, 1/length).
+
+    Source: the discrete Fourier transform conventions of ``numpy.fft``; momenta are p = ħk.
+
+    Parameters
+    ----------
+    grid : tuple of ndarray
+        A grid validated by :func:`as_grid` (one uniform 1D array per degree of freedom).
+
+    Returns
+    -------
+    tuple of ndarray
+        One array of shape (n_i,) per axis.
+
+    Raises
+    ------
+    IndexError
+        As :func:`spacings`.
+    """
     return tuple(2.0 * np.pi * np.fft.fftfreq(a.size, d=a[1] - a[0]) for a in grid)
 
 
 def check_field(field, grid, *, name: str = "psi", dtype=complex) -> np.ndarray:
     """Return ``field`` as an array of the grid's shape, or raise.
+
+    Parameters
+    ----------
+    field : array_like
+    grid : tuple of ndarray
+        Validated grid.
+    name : str
+        Parameter name for the message.
+    dtype : numpy dtype
+        Conversion type (complex by default).
+
+    Returns
+    -------
+    ndarray
+        ``field`` as ``dtype``, shape ``tuple(len(a) for a in grid)``.
 
     Raises
     ------
@@ -131,12 +211,46 @@ def check_field(field, grid, *, name: str = "psi", dtype=complex) -> np.ndarray:
 
 
 def norm(psi: np.ndarray, grid) -> float:
-    """Σ |ψ|² ΔV, the discrete norm of ψ on the grid."""
+    """Σ |ψ|² ΔV, the discrete norm of ψ on the grid (dimensionless for ψ in length^{−d/2}).
+
+    Parameters
+    ----------
+    psi : ndarray, shape of the grid
+    grid : tuple of ndarray
+        Validated grid.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        Only if ``psi`` and the grid do not broadcast (use :func:`check_field` first).
+    """
     return float(np.sum(np.abs(psi) ** 2) * cell_volume(grid))
 
 
 def check_normalised(psi: np.ndarray, grid, *, name: str = "psi") -> None:
-    """Raise ``ValueError`` unless |Σ |ψ|² ΔV − 1| ≤ ``NORM_ATOL``."""
+    """Check |Σ |ψ|² ΔV − 1| ≤ ``NORM_ATOL`` (1e-6).
+
+    Parameters
+    ----------
+    psi : ndarray, shape of the grid
+    grid : tuple of ndarray
+        Validated grid.
+    name : str
+        Parameter name for the message.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        If ψ is not normalised; the message gives the norm and the factor to divide by.
+    """
     n = norm(psi, grid)
     if abs(n - 1.0) > NORM_ATOL:
         raise ValueError(

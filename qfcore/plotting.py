@@ -47,7 +47,16 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def use_style() -> None:
-    """Apply :data:`STYLE` to matplotlib's global rcParams."""
+    """Apply :data:`STYLE` to matplotlib's global rcParams.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    Nothing.
+    """
     mpl.rcParams.update(STYLE)
 
 

@@ -246,7 +246,18 @@ def momentum(psi, grid, *, axis: int = 0, hbar: float = 1.0) -> np.ndarray:
 
 
 def expectation(psi, grid, op_psi) -> complex:
-    """⟨ψ|Ô|ψ⟩ = Σ ψ* (Ôψ) ΔV, given ``op_psi`` = Ôψ on the same grid (complex result).
+    """⟨ψ|Ô|ψ⟩ = Σ ψ* (Ôψ) ΔV, given ``op_psi`` = Ôψ on the same grid.
+
+    Parameters
+    ----------
+    psi, op_psi : array_like, complex, shape of the grid
+    grid : ndarray or tuple of ndarray
+        Uniform grid.
+
+    Returns
+    -------
+    complex
+        In the units of Ô (real for Hermitian Ô up to round-off).
 
     Raises
     ------
@@ -298,7 +309,20 @@ def energy(
 
 
 def position_moments(psi, grid) -> tuple[np.ndarray, np.ndarray]:
-    """Mean (d,) and covariance (d, d) of the position density |ψ|²/Σ|ψ|²ΔV.
+    """Mean and covariance of the position density |ψ|²/Σ|ψ|²ΔV.
+
+    Parameters
+    ----------
+    psi : array_like, complex, shape of the grid
+    grid : ndarray or tuple of ndarray
+        Uniform grid.
+
+    Returns
+    -------
+    mean : ndarray, shape (d,)
+        Length units.
+    covariance : ndarray, shape (d, d)
+        Length² units.
 
     Raises
     ------

@@ -15,6 +15,17 @@ __all__ = ["gaussian_wavepacket", "normalise", "random_superposition"]
 def normalise(psi, grid) -> np.ndarray:
     """Return ψ / sqrt(Σ|ψ|²ΔV) on a uniform grid.
 
+    Parameters
+    ----------
+    psi : array_like, complex, shape of the grid
+    grid : ndarray or tuple of ndarray
+        Uniform grid (see :func:`qfcore.grid.as_grid`).
+
+    Returns
+    -------
+    ndarray, complex, shape of the grid
+        Normalised so that Σ|ψ|²ΔV = 1.
+
     Raises
     ------
     ValueError
