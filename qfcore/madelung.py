@@ -35,7 +35,10 @@ from typing import NamedTuple
 import sympy as sp
 from sympy.calculus.euler import euler_equations
 
+from qfcore._checks import count
+
 __all__ = [
+    "DiscreteMadelung",
     "EnergyBalance",
     "EpistemicMomenta",
     "FourthMomentComparison",
@@ -44,6 +47,8 @@ __all__ = [
     "MeasurementHamiltonian",
     "Theorem2Derivation",
     "continuity_equation",
+    "copy_rule_mean_flow",
+    "discrete_madelung",
     "energy_conservation",
     "ensemble_energy_density",
     "epistemic_momenta",
@@ -1063,3 +1068,148 @@ def fourth_moment_comparison() -> FourthMomentComparison:
     difference = quantum - ensemble
     euler_rho, euler_s = (eq.lhs for eq in euler_equations(difference, [f.rho, f.S], [q, f.t]))
     return FourthMomentComparison(f, _MU4, ensemble, quantum, difference, euler_rho, euler_s)
+
+
+# ---------------------------------------------------------------------------------------------
+# Madelung variables on a discrete basis: Smolin's mean-field copy dynamics (paper 001)
+
+
+@dataclass(frozen=True)
+class DiscreteMadelung:
+    """Schrödinger dynamics of ψ_a = √ρ_a e^{−iφ_a} on M levels (see :func:`discrete_madelung`).
+
+    H_aa = ħω_a and H_ab = ħR_ab e^{iδ_ab} for a ≠ b, with R_ab = R_ba ≥ 0 and δ_ba = −δ_ab
+    (Hermiticity); ``rate[a][b]`` and ``delta[a][b]`` are those symbols (0 on the diagonal).
+    """
+
+    #: ρ_a(t) and φ_a(t), length-M tuples of functions of ``t``.
+    rho: tuple
+    phi: tuple
+    t: sp.Symbol
+    hbar: sp.Symbol
+    #: ω_a, length M.
+    omega: tuple
+    #: R_ab and δ_ab as M×M nested tuples (symmetric and antisymmetric).
+    rate: tuple
+    delta: tuple
+    #: dρ_a/dt and dφ_a/dt implied by iħψ̇ = Hψ.
+    rho_dot: tuple
+    phi_dot: tuple
+
+
+def _discrete_symbols(m: int):
+    t = sp.Symbol("t", real=True)
+    rho = tuple(sp.Function(f"rho_{a}", positive=True)(t) for a in range(m))
+    phi = tuple(sp.Function(f"phi_{a}", real=True)(t) for a in range(m))
+    omega = tuple(sp.Symbol(f"omega_{a}", real=True) for a in range(m))
+    r_sym = {(a, b): sp.Symbol(f"R_{a}{b}", nonnegative=True) for a in range(m) for b in range(a)}
+    d_sym = {(a, b): sp.Symbol(f"delta_{a}{b}", real=True) for a in range(m) for b in range(a)}
+    rate = tuple(
+        tuple(sp.S.Zero if a == b else r_sym[max(a, b), min(a, b)] for b in range(m))
+        for a in range(m)
+    )
+    delta = tuple(
+        tuple(sp.S.Zero if a == b else (d_sym[a, b] if a > b else -d_sym[b, a]) for b in range(m))
+        for a in range(m)
+    )
+    return t, rho, phi, omega, rate, delta
+
+
+def discrete_madelung(n_levels: int) -> DiscreteMadelung:
+    """Density and phase laws of iħψ̇ = Hψ for ψ_a = √ρ_a e^{−iφ_a} (Smolin, Eqs. (30)–(36)).
+
+    Dividing iħψ̇_a = Σ_b H_ab ψ_b by ψ_a gives ρ̇_a/(2ρ_a) − iφ̇_a = −iω_a −
+    i Σ_b R_ab √(ρ_b/ρ_a) e^{iθ_ab} with θ_ab = φ_a − φ_b + δ_ab; its real and imaginary parts are
+    returned as computed by sympy (no hand algebra), to be compared with the printed laws:
+    ρ̇_a = 2 Σ_b √(ρ_aρ_b) R_ab sin θ_ab and φ̇_a = ω_a + Σ_b √(ρ_b/ρ_a) R_ab cos θ_ab.
+
+    L. Smolin, Found. Phys. 42, 1239 (2012), arXiv:1104.2822 (paper 001), Eqs. (30)–(36).
+
+    Parameters
+    ----------
+    n_levels : int
+        Number of levels (beables) M ≥ 2. Sympy's cost grows as M²; M ≤ 4 is instant.
+
+    Returns
+    -------
+    DiscreteMadelung
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-integer ``n_levels`` or ``n_levels < 2``.
+    """
+    m = count(n_levels, "n_levels", 2, " (the copy dynamics needs two beables)")
+    t, rho, phi, omega, rate, delta = _discrete_symbols(m)
+    psi = [sp.sqrt(rho[a]) * sp.exp(-sp.I * phi[a]) for a in range(m)]
+    ratio = [
+        -sp.I
+        / HBAR
+        * (
+            HBAR * omega[a] * psi[a]
+            + sum(
+                HBAR * rate[a][b] * sp.exp(sp.I * delta[a][b]) * psi[b] for b in range(m) if b != a
+            )
+        )
+        / psi[a]
+        for a in range(m)
+    ]
+    rho_dot, phi_dot = [], []
+    for a in range(m):
+        re, im = sp.expand(ratio[a]).as_real_imag()
+        rho_dot.append(sp.simplify(2 * rho[a] * re))
+        phi_dot.append(sp.simplify(-im))
+    return DiscreteMadelung(rho, phi, t, HBAR, omega, rate, delta, tuple(rho_dot), tuple(phi_dot))
+
+
+def _sin_plus(x: sp.Expr) -> sp.Expr:
+    """sin₊(x) = max(sin x, 0) = (sin x + |sin x|)/2 (Smolin, Eq. (27))."""
+    return (sp.sin(x) + sp.Abs(sp.sin(x))) / 2
+
+
+def copy_rule_mean_flow(dm: DiscreteMadelung, rule: str = "corrected") -> tuple:
+    """Net rate of change of ρ_a = n_a/N under the copy rule, for phases aligned in each beable.
+
+    With n_x systems in beable x, all at phase φ_x, and P(I copy J) the probability per unit time
+    that I (in x) copies J (in y), the systems moving from x to y per unit time number
+    n_x n_y P(x→y). ``"as_printed"`` is Eq. (37) as printed, P = R_xy sin₊(φ_x − φ_y + δ_xy)/
+    √(n_x n_y) (the copier's phase first); ``"corrected"`` is P = 2R_yx sin₊(φ_y − φ_x + δ_yx)/
+    √(n_x n_y) (the copied system's phase first, factor 2). Dividing by N gives a law for ρ_a
+    to compare with :attr:`DiscreteMadelung.rho_dot` (sin₊ is written (sin + |sin|)/2 so that
+    sympy can use sin₊(θ) − sin₊(−θ) = sin θ).
+
+    Parameters
+    ----------
+    dm : DiscreteMadelung
+        From :func:`discrete_madelung` (its symbols are reused).
+    rule : {"corrected", "as_printed"}
+
+    Returns
+    -------
+    tuple of sympy.Expr, length M
+        dρ_a/dt of the copy dynamics (mean field).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``rule``.
+    """
+    if rule not in ("corrected", "as_printed"):
+        raise ValueError(f"rule must be 'corrected' or 'as_printed'; got {rule!r}.")
+    m = len(dm.rho)
+    n = sp.Symbol("N", positive=True)
+    occupation = [n * r for r in dm.rho]
+
+    def per_pair(x, y):  # probability per unit time that one system of x copies one of y
+        if rule == "corrected":
+            arg, c = dm.phi[y] - dm.phi[x] + dm.delta[y][x], 2 * dm.rate[y][x]
+        else:
+            arg, c = dm.phi[x] - dm.phi[y] + dm.delta[x][y], dm.rate[x][y]
+        return c * _sin_plus(arg) / sp.sqrt(occupation[x] * occupation[y])
+
+    flow = []
+    for a in range(m):
+        gain = sum(occupation[b] * occupation[a] * per_pair(b, a) for b in range(m) if b != a)
+        loss = sum(occupation[a] * occupation[b] * per_pair(a, b) for b in range(m) if b != a)
+        flow.append(sp.simplify(sp.expand((gain - loss) / n)))
+    return tuple(flow)

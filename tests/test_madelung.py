@@ -6,6 +6,7 @@ computed another way: known exact solutions, sympy's own Euler-Lagrange operator
 written-out equations, or a direct average over a two-point ξ.
 """
 
+import numpy as np
 import pytest
 import sympy as sp
 from sympy.calculus.euler import euler_equations
@@ -395,3 +396,65 @@ def test_bad_hamiltonian():
         M.energy_conservation(p**2 * f.t, f, momenta_symbols=(p,))
     with pytest.raises(TypeError, match="fields must come from"):
         M.energy_conservation(p**2, None, momenta_symbols=(p,))
+
+
+# ---------------------------------------------------------------------------------------------
+# discrete basis (paper 001, Eqs. (30)-(37))
+
+
+@pytest.fixture(scope="module")
+def discrete3():
+    return M.discrete_madelung(3)
+
+
+def test_discrete_madelung_matches_hand_derived_laws(discrete3):
+    dm = discrete3
+    for a in range(3):
+        theta = [dm.phi[a] - dm.phi[b] + dm.delta[a][b] for b in range(3)]
+        rho_law = 2 * sum(
+            sp.sqrt(dm.rho[a] * dm.rho[b]) * dm.rate[a][b] * sp.sin(theta[b]) for b in range(3)
+        )
+        phi_law = dm.omega[a] + sum(
+            sp.sqrt(dm.rho[b] / dm.rho[a]) * dm.rate[a][b] * sp.cos(theta[b]) for b in range(3)
+        )
+        assert sp.simplify(dm.rho_dot[a] - rho_law) == 0
+        assert sp.simplify(dm.phi_dot[a] - phi_law) == 0
+        # Eq. (30) as printed (no factor 2) is not the Schrodinger density law
+        assert sp.simplify(dm.rho_dot[a] - rho_law / 2) != 0
+    assert sp.simplify(sum(dm.rho_dot)) == 0  # probability is conserved
+
+
+def test_discrete_madelung_against_numbers():
+    """Symbolic laws evaluated at random numbers vs d|psi|^2/dt of a random Hermitian H."""
+    dm = M.discrete_madelung(2)
+    rng = np.random.default_rng(5)
+    psi = rng.normal(size=2) + 1j * rng.normal(size=2)
+    psi /= np.linalg.norm(psi)
+    omega, r, delta = rng.normal(size=2), 0.7, 0.4
+    h = np.array([[omega[0], r * np.exp(-1j * delta)], [r * np.exp(1j * delta), omega[1]]])
+    subs = {dm.rate[1][0]: r, dm.delta[1][0]: delta, dm.hbar: 1}
+    subs.update({dm.omega[a]: omega[a] for a in range(2)})
+    funcs = {dm.rho[a]: abs(psi[a]) ** 2 for a in range(2)}
+    funcs.update({dm.phi[a]: -np.angle(psi[a]) for a in range(2)})
+    psi_dot = -1j * h @ psi
+    exact = 2 * np.real(np.conj(psi) * psi_dot)
+    got = [float(dm.rho_dot[a].subs(funcs).subs(subs)) for a in range(2)]
+    np.testing.assert_allclose(got, exact, atol=1e-12)
+
+
+def test_copy_rule_mean_flow_directions(discrete3):
+    dm = discrete3
+    corrected = M.copy_rule_mean_flow(dm, "corrected")
+    printed = M.copy_rule_mean_flow(dm, "as_printed")
+    for a in range(3):
+        assert sp.simplify(corrected[a] - dm.rho_dot[a]) == 0
+        assert sp.simplify(printed[a] + dm.rho_dot[a] / 2) == 0  # reversed and halved
+
+
+def test_discrete_madelung_errors():
+    with pytest.raises(ValueError, match="n_levels must be >= 2"):
+        M.discrete_madelung(1)
+    with pytest.raises(TypeError, match="n_levels must be an int"):
+        M.discrete_madelung(2.0)
+    with pytest.raises(ValueError, match="rule must be"):
+        M.copy_rule_mean_flow(M.discrete_madelung(2), "backwards")
