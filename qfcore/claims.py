@@ -31,7 +31,7 @@ import numpy as np
 
 from qfcore._paths import figures_dir
 
-__all__ = ["Claim", "current", "format_table", "merge", "record", "start", "table"]
+__all__ = ["Claim", "current", "format_table", "merge", "record", "start", "summary", "table"]
 
 KINDS = ("check", "erratum", "beyond")
 STATUSES = ("pass", "fail", "erratum", "info")
@@ -232,6 +232,35 @@ def table(claims: list[Claim] | list[dict] | None = None):
     rows = [asdict(c) if isinstance(c, Claim) else dict(c) for c in (claims or current())]
     cols = ["id", "source", "kind", "expected", "computed", "rtol", "atol", "status"]
     return pd.DataFrame(rows, columns=[*cols, "note", "notebook"])[cols]
+
+
+def summary(claims: list[Claim] | list[dict] | None = None) -> str:
+    """Two lines for a notebook's end: the count of each status, and the targets covered.
+
+    Parameters
+    ----------
+    claims : list of Claim or list of dict, optional
+        Default: those of the current notebook.
+
+    Returns
+    -------
+    str
+        "<n> pass, <n> fail, <n> erratum, <n> info" and "targets with a passing or erratum
+        record: T0.1, …" (targets in numerical order).
+
+    Raises
+    ------
+    KeyError
+        If a dict record lacks a key of :func:`table`.
+    """
+    t = table(claims)
+    counts = t.status.value_counts()
+    line = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
+    targets = sorted({c.split("-")[0] for c in t.id}, key=lambda k: int(k.split(".")[1]))
+    covered = [
+        k for k in targets if t[t.id.str.startswith(k + "-")].status.isin(["pass", "erratum"]).any()
+    ]
+    return f"{line}\ntargets with a passing or erratum record: {', '.join(covered)}"
 
 
 def merge(folder: Path | None = None, notebooks: list[str] | None = None) -> list[dict]:

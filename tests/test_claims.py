@@ -96,3 +96,13 @@ def test_complex_rejected_and_start_required(ledger, monkeypatch):
         claims.record("T0.1-a", 1.0)
     with pytest.raises(ValueError, match="bare notebook name"):
         claims.start("notebooks/00.ipynb")
+
+
+def test_summary_counts_and_targets(ledger):
+    claims.record("T2.1-a", 1.0, 1.0, atol=0.1)
+    claims.record("T10.1-b", 1.0, 2.0, atol=0.1)  # fail
+    claims.record("T2.3-c", 1.0, 2.0, atol=0.1, kind="erratum")
+    claims.record("T2.4-d", 1.0)  # info only: not a covered target
+    text = claims.summary()
+    assert text.splitlines()[0] == "1 pass, 1 fail, 1 erratum, 1 info"
+    assert text.splitlines()[1] == "targets with a passing or erratum record: T2.1, T2.3"
