@@ -470,3 +470,28 @@ def test_phase_alignment_spectrum():
         cr.phase_alignment_spectrum(RABI, PSI, 12, f=0.0)
     with pytest.raises(ValueError, match="spread must be"):
         cr.phase_alignment_flow(RABI, PSI, 12, [0.0, 1.0], f=1.0, spread=-1.0)
+
+
+def test_frequency_standard_error_model():
+    """Zero for a stationary state (no current), zero at t = 0, grows with t, scales as N^-1/2,
+    and equals the closed form sqrt(|rho_0(t) - rho_0(0)| / N) while the current keeps its sign
+    (the moves then all go one way, so their count is N |Delta rho_0|)."""
+    t = np.linspace(0, 1.0, 11)
+    stationary = np.linalg.eigh(RABI)[1][:, 0]
+    np.testing.assert_allclose(cr.frequency_standard_error(RABI, stationary, 100, t), 0, atol=1e-8)
+    se = cr.frequency_standard_error(RABI, PSI, 10_000, t)
+    assert np.all(se[0] == 0) and np.all(np.diff(se.values[:, 0]) > 0)
+    se4 = cr.frequency_standard_error(RABI, PSI, 40_000, t)
+    np.testing.assert_allclose(se4.values, se.values / 2, rtol=1e-12)
+    rho = cr.mean_field_solve(RABI, PSI, t).exact_probability.values[:, 0]
+    assert np.all(np.diff(rho) > 0)  # one-signed current on [0, 1]
+    np.testing.assert_allclose(se.values[:, 0], np.sqrt(np.abs(rho - rho[0]) / 10_000), rtol=1e-5)
+
+
+def test_frequency_standard_error_errors():
+    with pytest.raises(ValueError, match="n_systems must be >= 2"):
+        cr.frequency_standard_error(RABI, PSI, 1, [0, 1])
+    with pytest.raises(ValueError, match="n_quadrature must be >= 16"):
+        cr.frequency_standard_error(RABI, PSI, 10, [0, 1], n_quadrature=4)
+    with pytest.raises(ValueError, match="Hermitian"):
+        cr.frequency_standard_error(RABI + 0.1j, PSI, 10, [0, 1])
