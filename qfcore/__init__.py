@@ -13,6 +13,8 @@ __all__ = [
     "grid",
     "hamilton_jacobi",
     "madelung",
+    "ordering",
+    "phase_space",
     "plotting",
     "runner",
     "schrodinger",
