@@ -765,45 +765,53 @@ def simulate(
     per_a = np.zeros((n_t, n_systems), dtype=np.int32) if per_system else None
     per_phi = np.zeros((n_t, n_systems)) if per_system else None
     p_seen, done = 0.0, 0
-    for k, target in enumerate(steps):
-        refused, p, p_max = _advance(
-            a,
-            phi,
-            gen,
-            int(target - done),
-            m,
-            omega,
-            ptr,
-            py,
-            rate_p,
-            cd,
-            sd,
-            delta_p,
-            dt,
-            factor,
-            sign,
-            q,
-            MAX_COPY_PROBABILITY,
-            scratch_f,
-            scratch_i,
-        )
-        if refused >= 0:
-            step = done + refused
-            k_fix = int(np.ceil(1.1 * p / MAX_COPY_PROBABILITY))
-            raise ValueError(
-                f"dt = {dt:.3g} is too large for the copy rates at step {step} "
-                f"(t = {step * dt:.4g}): the copy probability per step reaches {p:.3g} > "
-                f"MAX_COPY_PROBABILITY = {MAX_COPY_PROBABILITY}. Use dt = {dt / k_fix:.3g} "
-                f"(dt/{k_fix}, keeps the times on the grid); nearly empty beables have fast "
-                "per-system rates, ~sqrt(n_b/n_a)."
+    # One chunk of systems: the parallel kernels would only pay thread synchronisation per step
+    # (costly when the cores are shared). The results do not depend on the thread count.
+    threads = numba.get_num_threads()
+    if n_systems <= _CHUNK:
+        numba.set_num_threads(1)
+    try:
+        for k, target in enumerate(steps):
+            refused, p, p_max = _advance(
+                a,
+                phi,
+                gen,
+                int(target - done),
+                m,
+                omega,
+                ptr,
+                py,
+                rate_p,
+                cd,
+                sd,
+                delta_p,
+                dt,
+                factor,
+                sign,
+                q,
+                MAX_COPY_PROBABILITY,
+                scratch_f,
+                scratch_i,
             )
-        done = int(target)
-        p_seen = max(p_seen, p_max)
-        counts, phase[k], coherence[k], spread_record[k] = _circular_stats(a, phi, m, scratch_f)
-        frequency[k] = counts / n_systems
-        p_record[k] = p_seen
-        if per_system:
-            per_a[k], per_phi[k] = a, phi
+            if refused >= 0:
+                step = done + refused
+                k_fix = int(np.ceil(1.1 * p / MAX_COPY_PROBABILITY))
+                raise ValueError(
+                    f"dt = {dt:.3g} is too large for the copy rates at step {step} "
+                    f"(t = {step * dt:.4g}): the copy probability per step reaches {p:.3g} > "
+                    f"MAX_COPY_PROBABILITY = {MAX_COPY_PROBABILITY}. Use dt = {dt / k_fix:.3g} "
+                    f"(dt/{k_fix}, keeps the times on the grid); nearly empty beables have fast "
+                    "per-system rates, ~sqrt(n_b/n_a)."
+                )
+            done = int(target)
+            p_seen = max(p_seen, p_max)
+            counts, phase[k], coherence[k], spread_record[k] = _circular_stats(a, phi, m, scratch_f)
+            frequency[k] = counts / n_systems
+            p_record[k] = p_seen
+            if per_system:
+                per_a[k], per_phi[k] = a, phi
+    finally:
+        numba.set_num_threads(threads)
 
     exact = _exact_evolution(h, psi, times, hbar)
     data = {
