@@ -96,6 +96,7 @@ __all__ = [
     "boson_operators",
     "cubic_coupling",
     "diffusion_matrix",
+    "diffusion_term",
     "gauge_like",
     "higgs_like",
     "husimi_generator",
@@ -874,6 +875,59 @@ def diffusion_matrix(
     hess = sp.hessian(h, qs + ps)
     j = symplectic_matrix(n)
     return (c / 2 * (hess * j - j * hess)).applyfunc(sp.expand)
+
+
+def diffusion_term(symbol, *, form: str = "real", C=1, n_modes: int | None = None) -> sp.Expr:
+    """The diffusion term of the density equation applied to a generic density ρ(Q, P).
+
+    Builds the second-order part of ∂_tρ from :func:`diffusion_matrix` in the chosen
+    coordinates and writes it in the real coordinates (Q, P) of
+    :func:`real_phase_space_symbols`, with ∂_α = (∂_Q − i∂_P)/√2 and ∂_α* = (∂_Q + i∂_P)/√2:
+    ``"complex"`` gives (i/2) Σ ∂_{z_a}∂_{z_b}(D_ab ρ) over z = (α, α*), ``"real"`` gives
+    (1/2) Σ ∂_{z_a}∂_{z_b}(D_ab ρ) over z = (Q, P). The two are the same expression for every
+    real H (Eqs. (40)–(42) versus Eq. (52) and Appendix A), which is what this function is for.
+
+    Parameters
+    ----------
+    symbol, C, n_modes
+        As in :func:`diffusion_matrix`.
+    form : {"real", "complex"}
+        Which diffusion matrix to start from.
+
+    Returns
+    -------
+    sympy.Expr
+        Expanded expression in Q_i, P_i, the parameters of ``symbol`` and derivatives of the
+        function ``rho(Q_1, …, P_N)``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`diffusion_matrix`.
+    """
+    if form not in _FORMS:
+        raise ValueError(f"form must be one of {_FORMS}; got {form!r}.")
+    expr, n = _symbol_input(symbol, n_modes, "symbol")
+    qs, ps = real_phase_space_symbols(n)
+    rho = sp.Function("rho")(*qs, *ps)
+    d = diffusion_matrix(expr, form=form, C=C, n_modes=n)
+    if form == "real":
+        z = qs + ps
+        return sp.expand(
+            sum(sp.diff(d[a, b] * rho, z[a], z[b]) for a in range(2 * n) for b in range(2 * n)) / 2
+        )
+
+    def derivative(a, f):  # ∂/∂α_a for a < n, ∂/∂α*_{a−n} otherwise, in (Q, P)
+        i, sign = (a, -1) if a < n else (a - n, 1)
+        return (sp.diff(f, qs[i]) + sign * sp.I * sp.diff(f, ps[i])) / sp.sqrt(2)
+
+    total = 0
+    for a in range(2 * n):
+        for b in range(2 * n):
+            if d[a, b] != 0:
+                entry = to_real_coordinates(d[a, b], n_modes=n)
+                total += derivative(a, derivative(b, entry * rho))
+    return sp.expand(sp.I / 2 * total)
 
 
 # ---------------------------------------------------------------------------------------------

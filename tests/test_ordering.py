@@ -489,22 +489,22 @@ def test_complex_and_real_diffusion_agree_for_generic_quartic(seed):
     h = generic_symbol(n, 4, seed)
     assert sp.expand(h - _conj(h, dict(zip((A1, A2, C1, C2), (C1, C2, A1, A2), strict=True)))) == 0
     c = sp.Symbol("C", real=True)
-    qs, ps, d_alpha, d_conj = real_derivatives(n)
-    f = sp.Function("f")(*qs, *ps)
-    dc = od.diffusion_matrix(h, form="complex", C=c)
     dr = od.diffusion_matrix(h, form="real", C=c)
-    derivs = [lambda g, i=i: d_alpha(i, g) for i in range(n)]
-    derivs += [lambda g, i=i: d_conj(i, g) for i in range(n)]
-    complex_op = 0
-    for a in range(2 * n):
-        for b in range(2 * n):
-            entry = od.to_real_coordinates(dc[a, b], n_modes=n)
-            if entry != 0:
-                complex_op += derivs[a](derivs[b](entry * f))
-    complex_op = sp.I / 2 * complex_op
-    z = qs + ps
-    real_op = sum(sp.diff(dr[a, b] * f, z[a], z[b]) for a in range(2 * n) for b in range(2 * n)) / 2
+    complex_op = od.diffusion_term(h, form="complex", C=c)
+    real_op = od.diffusion_term(h, form="real", C=c)
+    assert complex_op != 0
     assert sp.expand(complex_op - real_op) == 0
+    # an independent construction of the complex-form operator, by hand
+    qs, ps, d_alpha, d_conj = real_derivatives(n)
+    rho = sp.Function("rho")(*qs, *ps)
+    dc = od.diffusion_matrix(h, form="complex", C=c)
+    by_hand = sum(
+        d_alpha(i, d_alpha(j, od.to_real_coordinates(dc[i, j], n_modes=n) * rho))
+        + d_conj(i, d_conj(j, od.to_real_coordinates(dc[n + i, n + j], n_modes=n) * rho))
+        for i in range(n)
+        for j in range(n)
+    )
+    assert sp.expand(sp.I / 2 * by_hand - complex_op) == 0
     # and both are real (for a real H) and the real form is symmetric and traceless
     assert dr == dr.T and sp.expand(dr.trace()) == 0
     assert all(sp.expand(sp.im(x)) == 0 for x in dr)
@@ -650,3 +650,11 @@ def test_errors_example_hamiltonians():
         od.cubic_coupling(1, 0)
     with pytest.raises(ValueError, match="omega must be > 0"):
         od.gauge_like(1, -2)
+
+
+def test_diffusion_term_errors():
+    (a,), (ac,) = od.phase_space_symbols(1)
+    with pytest.raises(ValueError, match="form must be one of"):
+        od.diffusion_term(a**2 * ac**2, form="polar")
+    with pytest.raises(TypeError):
+        od.diffusion_term(od.boson_operators(1)[0])
