@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "claims",
+    "collapse",
     "copy_rule",
     "epistemic",
     "grid",

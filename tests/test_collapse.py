@@ -1,0 +1,561 @@
+"""Collapse toy model (paper 003): σ's and outcomes vs loops, Born's rule, the master equation
+against closed forms, the exact propagator and QuTiP, the Appendix rates, and bad input."""
+
+import numpy as np
+import pytest
+import qutip
+import scipy.linalg
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from qfcore import collapse as cl
+
+
+def random_state(rng, n):
+    psi = rng.normal(size=n) + 1j * rng.normal(size=n)
+    return psi / np.linalg.norm(psi)
+
+
+def random_hermitian(rng, n, scale=1.0):
+    h = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    return scale * (h + h.conj().T) / 2
+
+
+def random_unitary(rng, n):
+    q, r = np.linalg.qr(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))
+    return q * (np.diag(r) / np.abs(np.diag(r)))
+
+
+# ----------------------------------------------------------------------------------------------
+# slow references, transcribed from the paper sample by sample
+
+
+def reference_sigma(beta, lam):
+    """Eq. (13) with plain Python floats: σ_K = |β_K λ_K|² − Σ_{I<K} |β_I|² (1 − |λ_K|²)."""
+    p = [abs(b) ** 2 for b in beta]
+    out = []
+    below = p[0]
+    for k in range(1, len(p)):
+        l2 = lam[k - 1].real ** 2 + lam[k - 1].imag ** 2
+        out.append(l2 * p[k] - (1.0 - l2) * below)
+        below += p[k]
+    return out
+
+
+def reference_outcome(beta, lam):
+    """Section 2.2: from K = N down, the first K with σ_K > 0; else K = 1 (0-based)."""
+    sig = reference_sigma(beta, lam)
+    for k in range(len(beta) - 1, 0, -1):
+        if sig[k - 1] > 0:
+            return k
+    return 0
+
+
+def reference_asymptote(sig):
+    """Absorbing level of the jump graph of Eq. (14) found by following jumps (H = 0)."""
+    n = len(sig) + 1
+    jumps = {b: [] for b in range(n)}
+    for k in range(1, n):
+        for m in range(k):
+            if sig[k - 1] > 0:
+                jumps[m].append(k)
+            else:
+                jumps[k].append(m)
+    absorbing = [b for b in range(n) if not jumps[b]]
+    assert len(absorbing) == 1
+    # every level reaches it
+    for start in range(n):
+        seen, todo = {start}, [start]
+        while todo:
+            for a in jumps[todo.pop()]:
+                if a not in seen:
+                    seen.add(a)
+                    todo.append(a)
+        assert absorbing[0] in seen
+    return absorbing[0]
+
+
+def liouvillian(h, ops, kappa):
+    """Column-stacking superoperator of −i[H,ρ] + κ Σ (LρL† − ½{L†L, ρ})."""
+    n = h.shape[0]
+    eye = np.eye(n)
+    sup = -1j * (np.kron(eye, h) - np.kron(h.T, eye))
+    for op in ops:
+        ld = op.conj().T @ op
+        sup += kappa * (np.kron(op.conj(), op) - 0.5 * np.kron(eye, ld) - 0.5 * np.kron(ld.T, eye))
+    return sup
+
+
+def exact_rho(rho0, h, ops, kappa, times):
+    sup = liouvillian(h, ops, kappa)
+    vec = rho0.reshape(-1, order="F")
+    n = rho0.shape[0]
+    return np.stack([(scipy.linalg.expm(sup * t) @ vec).reshape(n, n, order="F") for t in times])
+
+
+# ----------------------------------------------------------------------------------------------
+# σ's and outcomes
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 8])
+def test_sigmas_and_outcome_match_loops(n):
+    rng = np.random.default_rng(n)
+    beta = np.array([random_state(rng, n) for _ in range(300)])
+    lam = cl.sample_disk((300, n - 1), rng=rng)
+    values = cl.sigma_values(beta, lam)
+    ref = np.array([reference_sigma(b, x) for b, x in zip(beta, lam, strict=True)])
+    # the kernel may fuse multiply-adds (LLVM), so values agree to rounding, not bitwise
+    np.testing.assert_allclose(values, ref, rtol=0, atol=1e-15)
+    assert np.abs(ref).min() > 1e-12  # no near-ties, so the signs must agree exactly
+    np.testing.assert_array_equal(cl.sigmas(beta, lam), np.where(ref > 0, 1.0, -1.0))
+    out = cl.outcome(beta, lam)
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(
+        out, [reference_outcome(b, x) for b, x in zip(beta, lam, strict=True)]
+    )
+    # the outcome is the absorbing level of the jump graph
+    sig = cl.sigmas(beta, lam)
+    assert all(reference_asymptote(s) == o for s, o in zip(sig[:50], out[:50], strict=True))
+
+
+def test_broadcasting_over_leading_axes():
+    rng = np.random.default_rng(1)
+    beta = random_state(rng, 4)
+    lam = cl.sample_disk((3, 5, 3), rng=rng)
+    out = cl.outcome(beta, lam)
+    assert out.shape == (3, 5)
+    assert cl.sigmas(beta, lam).shape == (3, 5, 3)
+    flat = cl.outcome(np.broadcast_to(beta, (15, 4)), lam.reshape(15, 3))
+    np.testing.assert_array_equal(out.ravel(), flat)
+    betas = np.array([random_state(rng, 4) for _ in range(5)])  # (5, 4) against (3, 5, 3)
+    np.testing.assert_array_equal(
+        cl.outcome(betas, lam)[2],
+        [reference_outcome(b, x) for b, x in zip(betas, lam[2], strict=True)],
+    )
+    assert cl.outcome(beta, lam[0, 0]).shape == ()
+
+
+def test_sigma_threshold_form_eq18():
+    """σ_K > 0 ⟺ |λ_K|² > S_{K−1}/S_K (Eqs. (11), (18)); σ_2 = |λ_2|² − q² for Eq. (27)."""
+    rng = np.random.default_rng(2)
+    beta = random_state(rng, 6)
+    lam = cl.sample_disk((2000, 5), rng=rng)
+    s = np.cumsum(np.abs(beta) ** 2)
+    np.testing.assert_array_equal(cl.sigmas(beta, lam) > 0, np.abs(lam) ** 2 > s[:-1] / s[1:])
+    q = 0.6
+    singlet = np.array([q, -np.sqrt(1 - q**2), 0, 0])
+    lam4 = cl.sample_disk((100, 3), rng=rng)
+    expected = np.stack([np.abs(lam4[:, 0]) ** 2 - q**2, *(np.abs(lam4[:, 1:].T) ** 2 - 1)], 1)
+    np.testing.assert_allclose(cl.sigma_values(singlet, lam4), expected, atol=1e-15)
+
+
+def test_tie_sigma_zero_counts_as_negative():
+    beta = np.array([0.0, 1.0])
+    assert cl.sigma_values(beta, [0.0])[0] == 0.0
+    assert cl.sigmas(beta, [0.0])[0] == -1.0
+    assert cl.outcome(beta, [0.0]) == 0
+    ops = cl.lindblad_operators([0.0])
+    np.testing.assert_array_equal(ops[0], [[0, 1], [0, 0]])  # |χ_1⟩⟨χ_2|: down
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(2, 7),
+    seed=st.integers(0, 2**31 - 1),
+    zeros=st.lists(st.booleans(), min_size=7, max_size=7),
+)
+def test_outcome_matches_loop_property(n, seed, zeros):
+    """Also with vanishing amplitudes (empty levels are never selected unless all below vanish)."""
+    rng = np.random.default_rng(seed)
+    beta = random_state(rng, n)
+    beta[np.array(zeros[:n])] = 0
+    if not np.any(beta):
+        beta[-1] = 1
+    beta = beta / np.linalg.norm(beta)
+    lam = cl.sample_disk((20, n - 1), rng=rng)
+    out = cl.outcome(beta, lam)
+    np.testing.assert_array_equal(out, [reference_outcome(beta, x) for x in lam])
+    assert np.all(np.abs(beta[out]) > 0)
+    prob = cl.outcome_probabilities(beta)
+    np.testing.assert_allclose(prob, np.abs(beta) ** 2, atol=1e-14)
+
+
+# ----------------------------------------------------------------------------------------------
+# Born's rule and Eq. (22)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7, 8])
+def test_born_frequencies_within_four_standard_errors(n):
+    rng = np.random.default_rng(100 + n)
+    psi = random_state(rng, n)
+    n_samples = 200_000
+    freq, err = cl.born_frequencies(psi, n_samples, rng=rng)
+    born = np.abs(psi) ** 2
+    se = np.sqrt(born * (1 - born) / n_samples)
+    assert np.all(np.abs(freq - born) < 4 * se)
+    np.testing.assert_allclose(err, se, rtol=0.05)
+    assert freq.sum() == pytest.approx(1.0)
+
+
+def test_born_two_levels_eq12_sweep():
+    """P(|2⟩) = |α_2|² for a sweep of |α_2|² (Eqs. (10)–(12)), chi-square over the sweep."""
+    rng = np.random.default_rng(5)
+    chi2 = 0.0
+    p2 = np.linspace(0.05, 0.95, 10)
+    for p in p2:
+        freq, _ = cl.born_frequencies([np.sqrt(1 - p), np.sqrt(p) * 1j], 50_000, rng=rng)
+        chi2 += (freq[1] - p) ** 2 / (p * (1 - p) / 50_000)
+    assert stats.chi2.sf(chi2, df=len(p2)) > 1e-3
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_telescoping_product_eq22_sympy(n):
+    p = sp.symbols(f"p1:{n + 1}", positive=True)
+    for k in range(1, n + 1):
+        assert sp.simplify(cl.born_product(n, k) - p[k - 1] / sum(p)) == 0
+    # the factors are probabilities that sum to one
+    assert sp.simplify(sum(cl.born_product(n, k) for k in range(1, n + 1)) - 1) == 0
+
+
+def test_telescoping_product_eq22_numerically():
+    rng = np.random.default_rng(7)
+    for n in range(2, 9):
+        beta = random_state(rng, n)
+        p = np.abs(beta) ** 2
+        s = np.cumsum(p)
+        for k in range(n):  # 0-based K − 1
+            product = np.prod([1 - p[j] / s[j] for j in range(k + 1, n)])
+            product *= p[k] / s[k] if k > 0 else 1.0
+            assert product == pytest.approx(p[k], rel=1e-12)
+        np.testing.assert_allclose(cl.outcome_probabilities(beta), p, rtol=1e-12)
+    value = cl.born_product(4, 2).subs(
+        dict(zip(sp.symbols("p1:5", positive=True), p[:4], strict=True))
+    )
+    assert float(value) == pytest.approx(p[1] / p[:4].sum(), rel=1e-12)
+
+
+def test_basis_order_changes_outcomes_not_distribution():
+    rng = np.random.default_rng(8)
+    psi = random_state(rng, 5)
+    perm = np.array([3, 0, 4, 1, 2])
+    lam = cl.sample_disk((200_000, 4), rng=rng)
+    a = cl.outcome(psi, lam)
+    b = perm[cl.outcome(psi[perm], lam)]
+    assert np.mean(a != b) > 0.1  # individual λ give different results
+    fa = np.bincount(a, minlength=5) / a.size
+    fb = np.bincount(b, minlength=5) / b.size
+    se = np.sqrt(2 * np.abs(psi) ** 2 * (1 - np.abs(psi) ** 2) / a.size)
+    assert np.all(np.abs(fa - fb) < 4 * se + 1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# hidden-variable densities
+
+
+def test_sample_disk_uniform():
+    lam = cl.sample_disk((50_000,), rng=11)
+    assert lam.shape == (50_000,) and lam.dtype == complex
+    assert np.all(np.abs(lam) <= 1)
+    assert stats.kstest(np.abs(lam) ** 2, "uniform").pvalue > 1e-3
+    assert stats.kstest(np.angle(lam), stats.uniform(-np.pi, 2 * np.pi).cdf).pvalue > 1e-3
+    assert cl.sample_disk(3, rng=0).shape == (3,)
+    np.testing.assert_array_equal(cl.sample_disk((2, 4), rng=5), cl.sample_disk((2, 4), rng=5))
+
+
+def test_sample_disk_with_density():
+    a = 3.0
+    lam = cl.sample_disk(100_000, rng=12, density=lambda r: r**a)
+    r = np.abs(lam)
+    # planar density r^a: the radius has pdf (a+2) r^(a+1), CDF r^(a+2)
+    assert stats.kstest(r, lambda x: np.clip(x, 0, 1) ** (a + 2)).pvalue > 1e-3
+    flat = cl.sample_disk(100_000, rng=12, density=lambda r: np.ones_like(r))
+    assert stats.kstest(np.abs(flat) ** 2, "uniform").pvalue > 1e-3
+
+
+def test_outcome_probabilities_with_density_match_monte_carlo():
+    """Skewed λ break Born's rule (Conclusion); exact probabilities agree with sampling."""
+    rng = np.random.default_rng(13)
+    psi = random_state(rng, 4)
+
+    def density(r):
+        return np.exp(3 * r)
+
+    prob = cl.outcome_probabilities(psi, density=density)
+    assert prob.sum() == pytest.approx(1.0, abs=1e-12)
+    assert np.abs(prob - np.abs(psi) ** 2).max() > 0.05
+
+    # closed form for exp(3r): radial CDF ∝ ∫ r e^{3r} dr
+    def radial_cdf(x):
+        f = lambda s: np.exp(3 * s) * (3 * s - 1) / 9  # noqa: E731
+        return (f(x) - f(0)) / (f(1) - f(0))
+
+    p = np.abs(psi) ** 2
+    s = np.cumsum(p)
+    up = 1 - radial_cdf(np.sqrt(s[:-1] / s[1:]))
+    exact = [np.prod(1 - up)] + [up[k - 1] * np.prod(1 - up[k:]) for k in range(1, 4)]
+    np.testing.assert_allclose(prob, exact, atol=1e-8)
+    freq, _ = cl.born_frequencies(psi, 200_000, rng=rng, density=density)
+    se = np.sqrt(prob * (1 - prob) / 200_000)
+    assert np.all(np.abs(freq - prob) < 4 * se)
+
+
+# ----------------------------------------------------------------------------------------------
+# Lindblad operators and the Appendix rates
+
+
+def test_lindblad_operators_structure():
+    rng = np.random.default_rng(20)
+    n = 5
+    sig = np.array([1.0, -1.0, -1.0, 1.0])
+    ops = cl.lindblad_operators(sig)
+    pairs = cl.operator_pairs(n)
+    assert ops.shape == (n * (n - 1) // 2, n, n)
+    assert [tuple(x) for x in pairs[:4]] == [(1, 0), (2, 0), (2, 1), (3, 0)]
+    for op, (k, m) in zip(ops, pairs, strict=True):
+        expected = np.zeros((n, n))
+        if sig[k - 1] > 0:
+            expected[k, m] = 1
+        else:
+            expected[m, k] = 1
+        np.testing.assert_array_equal(op, expected)
+    u = random_unitary(rng, n)
+    rotated = cl.lindblad_operators(sig, basis=u)
+    for op, rot, (k, m) in zip(ops, rotated, pairs, strict=True):
+        np.testing.assert_allclose(rot, u @ op @ u.conj().T, atol=1e-14)
+        src, dst = (m, k) if sig[k - 1] > 0 else (k, m)
+        np.testing.assert_allclose(rot @ u[:, src], u[:, dst], atol=1e-14)  # |χ_src⟩ → |χ_dst⟩
+    assert cl.lindblad_operators(np.ones((3, 2, 4))).shape == (3, 2, 10, 5, 5)
+
+
+def theta(x):
+    return 1.0 if x > 0 else 0.0
+
+
+def test_rate_matrix_is_eqs_40_to_43_and_decay_rates_eq_46():
+    for signs in np.array(np.meshgrid(*[[-1.0, 1.0]] * 3)).T.reshape(-1, 3):
+        s2, s3, s4 = signs
+        t, tm = theta, lambda x: theta(-x)
+        eqs = np.array(
+            [
+                [-(t(s2) + t(s3) + t(s4)), tm(s2), tm(s3), tm(s4)],
+                [t(s2), -(tm(s2) + t(s3) + t(s4)), tm(s3), tm(s4)],
+                [t(s3), t(s3), -(2 * tm(s3) + t(s4)), tm(s4)],
+                [t(s4), t(s4), t(s4), -3 * tm(s4)],
+            ]
+        )
+        np.testing.assert_array_equal(cl.rate_matrix(signs), eqs)
+        sig = {2: s2, 3: s3, 4: s4}
+        lam = cl.decay_rates(signs)
+        for i in range(1, 5):
+            for j in range(1, 5):
+                if i == j:
+                    continue
+                eq46 = sum(t(sig[m]) for m in range(j + 1, 5)) + sum(
+                    t(sig[m]) for m in range(i + 1, 5)
+                )
+                eq46 += (j - 1) * tm(sig[j]) if j > 1 else 0
+                eq46 += (i - 1) * tm(sig[i]) if i > 1 else 0
+                assert lam[i - 1, j - 1] == eq46
+
+
+def test_collapse_solution_matches_exact_propagator():
+    rng = np.random.default_rng(21)
+    n = 4
+    psi = random_state(rng, n)
+    rho0 = np.outer(psi, psi.conj())
+    times = np.linspace(0, 3, 7)
+    for sig in ([1.0, -1.0, 1.0], [-1.0, -1.0, -1.0], [1.0, 1.0, -1.0]):
+        ops = cl.lindblad_operators(sig)
+        ref = exact_rho(rho0, np.zeros((n, n)), ops, 0.7, times)
+        np.testing.assert_allclose(cl.collapse_solution(psi, sig, 0.7, times), ref, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# the master equation
+
+
+def test_evolve_two_level_asymptotes_eqs_8_9():
+    psi = np.array([0.6, 0.8j])
+    lam = np.array([[0.5], [0.9]])  # |λ|² = 0.25 < 0.36 (σ_2 < 0), 0.81 > 0.36 (σ_2 > 0)
+    ds = cl.evolve(psi, np.zeros((2, 2)), 2.0, lam, [0.0, 1.0, 20.0])
+    np.testing.assert_array_equal(ds.sigma.values[:, 0], [-1.0, 1.0])
+    np.testing.assert_allclose(ds.rho.values[0, -1], [[1, 0], [0, 0]], atol=1e-9)
+    np.testing.assert_allclose(ds.rho.values[1, -1], [[0, 0], [0, 1]], atol=1e-9)
+    # the amplitude-damping closed form at an intermediate time (Eqs. (56)–(57), (47))
+    for s, sig in enumerate([-1.0, 1.0]):
+        np.testing.assert_allclose(
+            ds.rho.values[s], cl.collapse_solution(psi, [sig], 2.0, [0.0, 1.0, 20.0]), atol=1e-10
+        )
+    assert ds.rho.dims == ("sample", "time", "row", "col")
+    assert ds.attrs["kappa"] == 2.0 and ds.attrs["rtol"] == 1e-10
+
+
+def test_evolve_general_n_asymptote_is_the_outcome():
+    rng = np.random.default_rng(30)
+    n = 6
+    psi = random_state(rng, n)
+    lam = cl.sample_disk((12, n - 1), rng=rng)
+    ds = cl.evolve(psi, np.zeros((n, n)), 1.0, lam, [0.0, 60.0])
+    out = cl.outcome(psi, lam)
+    np.testing.assert_array_equal(ds.outcome.values, out)
+    final = ds.rho.values[:, -1]
+    for s in range(12):
+        target = np.zeros((n, n))
+        target[out[s], out[s]] = 1
+        np.testing.assert_allclose(final[s], target, atol=1e-9)
+
+
+def test_evolve_preserves_trace_hermiticity_positivity():
+    rng = np.random.default_rng(31)
+    n = 4
+    psi = random_state(rng, n)
+    mixed = 0.7 * np.outer(psi, psi.conj()) + 0.3 * np.eye(n) / n
+    lam = cl.sample_disk((8, n - 1), rng=rng)
+    ds = cl.evolve(mixed, random_hermitian(rng, n, 2.0), 1.5, lam, np.linspace(0, 5, 26))
+    rho = ds.rho.values
+    np.testing.assert_allclose(np.einsum("stii->st", rho), 1.0, atol=1e-9)
+    np.testing.assert_allclose(rho, np.conj(np.swapaxes(rho, -1, -2)), atol=1e-9)
+    herm = (rho + np.conj(np.swapaxes(rho, -1, -2))) / 2
+    assert np.linalg.eigvalsh(herm).min() > -1e-9
+
+
+def test_evolve_matches_exact_propagator_for_a_batch():
+    rng = np.random.default_rng(32)
+    n = 3
+    psi = random_state(rng, n)
+    h = random_hermitian(rng, n)
+    u = random_unitary(rng, n)
+    lam = cl.sample_disk((16, n - 1), rng=rng)
+    times = np.linspace(0, 4, 9)
+    ds = cl.evolve(psi, h, 0.8, lam, times, basis=u, detection_time=1.3)
+    # σ's from the Hamiltonian-only amplitudes at t_d in the detector basis (Eq. (7))
+    beta = u.conj().T @ scipy.linalg.expm(-1.3j * h) @ psi
+    np.testing.assert_array_equal(ds.sigma.values, cl.sigmas(beta, lam))
+    rho0 = np.outer(psi, psi.conj())
+    for s in range(16):
+        ops = cl.lindblad_operators(ds.sigma.values[s], basis=u)
+        ref = exact_rho(rho0, h, ops, 0.8, times)
+        np.testing.assert_allclose(ds.rho.values[s], ref, atol=1e-9)
+
+
+def test_evolve_matches_qutip_mesolve():
+    rng = np.random.default_rng(33)
+    n = 4
+    psi = random_state(rng, n)
+    h = random_hermitian(rng, n)
+    lam = cl.sample_disk(n - 1, rng=rng)
+    beta = random_state(rng, n)
+    times = np.linspace(0, 3, 13)
+    ds = cl.evolve(psi, h, 1.2, lam, times, beta=beta)
+    ops = cl.lindblad_operators(cl.sigmas(beta, lam))
+    res = qutip.mesolve(
+        qutip.Qobj(h),
+        qutip.ket2dm(qutip.Qobj(psi.reshape(-1, 1))),
+        times,
+        c_ops=[np.sqrt(1.2) * qutip.Qobj(op) for op in ops],
+        options={"rtol": 1e-11, "atol": 1e-13, "nsteps": 100_000},
+    )
+    ref = np.stack([state.full() for state in res.states])
+    np.testing.assert_allclose(ds.rho.values[0], ref, atol=1e-8)
+
+
+def test_singlet_closed_forms_eqs_31_33():
+    q = 0.6
+    rho0 = np.zeros((4, 4))
+    rho0[0, 0], rho0[1, 1] = q**2, 1 - q**2
+    rho0[0, 1] = rho0[1, 0] = -q * np.sqrt(1 - q**2)  # Eq. (28)
+    times = np.linspace(0, 4, 9)
+    psi = np.array([q, -np.sqrt(1 - q**2), 0, 0])  # Eq. (27) in the paper's labels
+    lam = np.array([[0.5, 0.9, 0.3], [0.7, 0.2, 0.99]])  # σ_2 = |λ_2|² − q² < 0, > 0
+    ds = cl.evolve(rho0, np.zeros((4, 4)), 1.0, lam, times)
+    np.testing.assert_array_equal(ds.sigma.values, [[-1, -1, -1], [1, -1, -1]])
+    for s, sig in enumerate([-1.0, 1.0]):
+        np.testing.assert_allclose(
+            ds.rho.values[s], cl.singlet_density(q, sig, 1.0, times), atol=1e-10
+        )
+    avg = cl.singlet_average(q, 1.0, times)
+    np.testing.assert_allclose(avg[:, 0, 0], q**2, atol=1e-15)
+    np.testing.assert_allclose(avg[:, 1, 1], 1 - q**2, atol=1e-15)
+    np.testing.assert_allclose(avg[:, 0, 1], -q * np.sqrt(1 - q**2) * np.exp(-times / 2))
+    # λ-average by Monte Carlo over the closed form agrees with Eq. (33)
+    sig2 = cl.sigmas(psi, cl.sample_disk((100_000, 3), rng=3))[:, 0]
+    frac_up = np.mean(sig2 > 0)
+    assert abs(frac_up - (1 - q**2)) < 4 * np.sqrt(q**2 * (1 - q**2) / 100_000)
+
+
+# ----------------------------------------------------------------------------------------------
+# errors
+
+
+def test_errors():
+    psi = np.array([0.6, 0.8])
+    with pytest.raises(ValueError, match="unit disk"):
+        cl.sigmas(psi, [1.5])
+    with pytest.raises(ValueError, match="not normalised"):
+        cl.outcome([1.0, 1.0], [0.1])
+    with pytest.raises(ValueError, match="N-1"):
+        cl.outcome(psi, [0.1, 0.2])
+    with pytest.raises(ValueError, match="broadcast"):
+        cl.outcome(np.tile(psi, (3, 1)), np.zeros((4, 1)))
+    with pytest.raises(ValueError, match="N >= 2"):
+        cl.sigmas([1.0], [0.1])
+    with pytest.raises(ValueError, match="non-finite"):
+        cl.sigmas(psi, [np.nan])
+    with pytest.raises(TypeError, match="numeric"):
+        cl.sigmas(psi, ["a"])
+    with pytest.raises(ValueError, match="kappa"):
+        cl.evolve(psi, np.zeros((2, 2)), 0.0, [0.1], [0, 1])
+    with pytest.raises(ValueError, match="Hermitian"):
+        cl.evolve(psi, [[0, 1], [0, 0]], 1.0, [0.1], [0, 1])
+    with pytest.raises(ValueError, match="shape \\(2, 2\\)"):
+        cl.evolve(psi, np.zeros((3, 3)), 1.0, [0.1], [0, 1])
+    with pytest.raises(ValueError, match="not normalised"):
+        cl.evolve([1.0, 1.0], np.zeros((2, 2)), 1.0, [0.1], [0, 1])
+    with pytest.raises(ValueError, match="Tr rho0"):
+        cl.evolve(np.eye(2), np.zeros((2, 2)), 1.0, [0.1], [0, 1])
+    with pytest.raises(ValueError, match="negative eigenvalue"):
+        cl.evolve([[1.5, 0], [0, -0.5]], np.zeros((2, 2)), 1.0, [0.1], [0, 1])
+    with pytest.raises(ValueError, match="unit disk"):
+        cl.evolve(psi, np.zeros((2, 2)), 1.0, [1.1j], [0, 1])
+    with pytest.raises(ValueError, match="N-1 = 1"):
+        cl.evolve(psi, np.zeros((2, 2)), 1.0, [0.1, 0.1], [0, 1])
+    with pytest.raises(ValueError, match="beta must have shape"):
+        cl.evolve(psi, np.zeros((2, 2)), 1.0, [0.1], [0, 1], beta=[1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="unitary"):
+        cl.evolve(psi, np.zeros((2, 2)), 1.0, [0.1], [0, 1], basis=2 * np.eye(2))
+    with pytest.raises(ValueError, match="strictly increasing"):
+        cl.evolve(psi, np.zeros((2, 2)), 1.0, [0.1], [1, 0])
+    with pytest.raises(ValueError, match="detection_time"):
+        cl.evolve(psi, np.zeros((2, 2)), 1.0, [0.1], [0, 1], detection_time=-1.0)
+    with pytest.raises(ValueError, match="rtol"):
+        cl.evolve(psi, np.zeros((2, 2)), 1.0, [0.1], [0, 1], rtol=0)
+    with pytest.raises(ValueError, match="n_samples"):
+        cl.born_frequencies(psi, 0)
+    with pytest.raises(TypeError, match="n_samples"):
+        cl.born_frequencies(psi, 10.0)
+    with pytest.raises(ValueError, match="not normalised"):
+        cl.born_frequencies([1.0, 1.0], 10)
+    with pytest.raises(TypeError, match="rng"):
+        cl.sample_disk(3, rng="seed")
+    with pytest.raises(ValueError, match="shape entries"):
+        cl.sample_disk((3, -1))
+    with pytest.raises(TypeError, match="callable"):
+        cl.sample_disk(3, density=2.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        cl.sample_disk(3, density=lambda r: r - 0.5)
+    with pytest.raises(ValueError, match="integrates to 0"):
+        cl.sample_disk(3, density=lambda r: 0 * r)
+    with pytest.raises(TypeError, match="real"):
+        cl.lindblad_operators([1j])
+    with pytest.raises(ValueError, match="shape \\(3, 3\\)"):
+        cl.lindblad_operators([1.0, 1.0], basis=np.eye(2))
+    with pytest.raises(ValueError, match="sigma must have shape"):
+        cl.collapse_solution(psi, [1.0, 1.0], 1.0, [0, 1])
+    with pytest.raises(ValueError, match="q must lie"):
+        cl.singlet_density(1.5, 1.0, 1.0, [0, 1])
+    with pytest.raises(ValueError, match="k must be"):
+        cl.born_product(3, 4)
+    with pytest.raises(ValueError, match="n must be"):
+        cl.operator_pairs(1)
