@@ -13,6 +13,7 @@ __all__ = [
     "epistemic",
     "grid",
     "hamilton_jacobi",
+    "kinetic",
     "madelung",
     "ordering",
     "phase_space",
@@ -20,4 +21,5 @@ __all__ = [
     "runner",
     "schrodinger",
     "states",
+    "trajectories",
 ]

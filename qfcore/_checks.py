@@ -29,3 +29,22 @@ def count(value, name: str, minimum: int, why: str = "", maximum: int | None = N
     if maximum is not None and value >= maximum:
         raise ValueError(f"{name} must be < {maximum}; got {value}.")
     return int(value)
+
+
+def seeded(rng) -> tuple[np.random.Generator, int | str]:
+    """The generator to use and the seed to record: an int (drawn from fresh entropy for None, so
+    the run can be replayed with ``rng=seed``), or "generator" if a Generator was passed.
+    TypeError for anything else; ValueError for a negative seed."""
+    if isinstance(rng, np.random.Generator):
+        return rng, "generator"
+    if rng is None:
+        seed = int(np.random.SeedSequence().entropy % 2**31)
+    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        seed = int(rng)
+        if seed < 0:
+            raise ValueError(f"rng must be a non-negative int seed; got {seed}.")
+    else:
+        raise TypeError(
+            f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}."
+        )
+    return np.random.default_rng(seed), seed

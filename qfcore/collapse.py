@@ -86,7 +86,7 @@ import sympy as sp
 import xarray as xr
 from scipy.integrate import cumulative_trapezoid, solve_ivp
 
-from qfcore._checks import count, positive
+from qfcore._checks import count, positive, seeded
 
 __all__ = [
     "DENSITY_GRID",
@@ -260,16 +260,6 @@ def _check_times(times) -> np.ndarray:
             "times must be >= 0 (rho0 is the state at t = 0) and strictly increasing; sort them."
         )
     return t
-
-
-def _seeded(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}."
-    )
 
 
 def _shape(shape) -> tuple[int, ...]:
@@ -532,7 +522,7 @@ def sample_disk(shape, *, rng=None, density=None) -> np.ndarray:
         For negative sizes or a density that is negative, non-finite or has no mass.
     """
     dims = _shape(shape)
-    gen = _seeded(rng)
+    gen = seeded(rng)[0]
     u = gen.random(dims)
     phase = np.exp(2j * np.pi * gen.random(dims))
     if density is None:
@@ -573,7 +563,7 @@ def born_frequencies(psi, n_samples: int, *, rng=None, density=None):
         raise ValueError(f"psi must be one state vector of shape (N,); got {psi_c.shape}.")
     _check_beta(psi_c)
     n_samples = count(n_samples, "n_samples", 1)
-    gen = _seeded(rng)
+    gen = seeded(rng)[0]
     n = psi_c.size
     table = None if density is None else _radial_cdf(density)
     counts = np.zeros(n, dtype=np.int64)

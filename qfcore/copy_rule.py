@@ -104,7 +104,7 @@ import numpy as np
 import xarray as xr
 from scipy.integrate import cumulative_trapezoid, solve_ivp
 
-from qfcore._checks import count, positive
+from qfcore._checks import count, positive, seeded
 
 __all__ = [
     "MAX_COPY_PROBABILITY",
@@ -181,23 +181,6 @@ def _check_times(times) -> np.ndarray:
     if times[0] != 0 or np.any(np.diff(times) <= 0):
         raise ValueError("times must start at 0 and be strictly increasing; sort them.")
     return times
-
-
-def _seeded(rng) -> tuple[np.random.Generator, int | str]:
-    """The generator to use and the seed to record (an int, or "generator" if one was passed)."""
-    if isinstance(rng, np.random.Generator):
-        return rng, "generator"
-    if rng is None:
-        seed = int(np.random.SeedSequence().entropy % 2**31)
-    elif isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        seed = int(rng)
-        if seed < 0:
-            raise ValueError(f"rng must be a non-negative int seed; got {seed}.")
-    else:
-        raise TypeError(
-            f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}."
-        )
-    return np.random.default_rng(seed), seed
 
 
 def _allocate(rho: np.ndarray, n_systems: int) -> np.ndarray:
@@ -744,7 +727,7 @@ def simulate(
         raise ValueError(
             "times must be multiples of dt; choose dt = times[1] / k for an integer k."
         )
-    gen, seed = _seeded(rng)
+    gen, seed = seeded(rng)
 
     omega, rate, delta = couplings(h, hbar=hbar)
     ptr, py, rate_p, cd, sd, delta_p = _pair_lists(rate, delta)
@@ -1147,7 +1130,7 @@ def phase_alignment_flow(
         raise ValueError(f"spread must be >= 0; got {spread!r}.")
     a, phi0, omega, rate, delta, n_of = _alignment_setup(hamiltonian, psi0, n_systems, hbar)
     times = _check_times(times)
-    gen, seed = _seeded(rng)
+    gen, seed = seeded(rng)
     y0 = np.concatenate([phi0 + spread * gen.normal(size=a.size), np.zeros(a.size)])
     y = _integrate(
         lambda y: _alignment_rhs(y, a, omega, rate, delta, n_of, f)[0],

@@ -22,7 +22,6 @@ Units: ħ = 1 unless ``hbar`` is given; momenta in ħ/length.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -30,7 +29,7 @@ import numpy as np
 from scipy.integrate import simpson, solve_ivp
 
 from qfcore import grid as _grid
-from qfcore._checks import count, positive
+from qfcore._checks import count, positive, seeded
 
 __all__ = [
     "XI_KINDS",
@@ -95,14 +94,6 @@ def _check_derivative(derivative) -> str:
             f"'central' (states with hard walls or kinks); got {derivative!r}."
         )
     return derivative
-
-
-def _as_rng(rng) -> np.random.Generator:
-    if rng is None or isinstance(rng, np.random.Generator | numbers.Integral):
-        return np.random.default_rng(rng)
-    raise TypeError(
-        f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}."
-    )
 
 
 def _normalised_state(psi, grid) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
@@ -212,7 +203,7 @@ def sample_xi(n, kind: str = "gaussian", *, hbar: float = 1.0, n_dof=None, rng=N
     else:
         count(n_dof, "n_dof", 1, " (or None for a single ξ)")
         size = (int(n), int(n_dof))
-    gen = _as_rng(rng)
+    gen = seeded(rng)[0]
     if kind == "gaussian":
         return gen.normal(0.0, hbar, size=size)
     if kind == "two_point":
@@ -476,7 +467,7 @@ def ensemble_average(
     _check_derivative(derivative)
     count(n_xi, "n_xi", 2, " to estimate a standard error")
     draws = sample_xi(
-        n_xi, kind, hbar=hbar, n_dof=len(axes) if separable else None, rng=_as_rng(rng)
+        n_xi, kind, hbar=hbar, n_dof=len(axes) if separable else None, rng=seeded(rng)[0]
     )
     values = _conditional(observable, psi, axes, draws, hbar, derivative)
     return EnsembleAverage(float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size)))
@@ -530,7 +521,7 @@ def sample_phase_space(
     kind = _check_kind(xi, "xi")
     _check_derivative(derivative)
     count(n, "n", 1)
-    rng = _as_rng(rng)
+    rng = seeded(rng)[0]
     field = momentum_field(psi, axes, hbar=hbar, derivative=derivative)
     rho = np.abs(psi).ravel() ** 2
     flat = rng.choice(rho.size, size=n, p=rho / rho.sum())
