@@ -1,0 +1,1254 @@
+"""Trajectory ensembles of stochastic mechanics and de Broglie–Bohm theory, boson velocities,
+centre-of-mass (Oriols) coordinates and the classical nonlinear Schrödinger equation (paper 004).
+
+Source: M. Derakhshani, "Semiclassical Newtonian field theories based on stochastic mechanics
+II" (2022), Sections 2–3, Eqs. (9)–(13), (40)–(57), (72); X. Oriols et al., the centre-of-mass
+scheme it imports (its Eqs. (12)–(13) transformation and Eq. (72) equation).
+
+Stochastic mechanics (Eqs. (9)–(11)). With ψ = √ρ e^{iS/ħ} on a 1D grid, the current velocity
+v = ∂_xS/m = (ħ/m) Im(ψ'/ψ) and the osmotic velocity u = (ħ/2m) ρ'/ρ = (ħ/m) Re(ψ'/ψ) drive the
+forward process dX = (v + u) dt + dW, E[dW²] = (ħ/m) dt. Its Fokker–Planck equation
+∂_tρ = −∂_x[ρ(v + u)] + (ħ/2m)∂²_xρ is the continuity equation ∂_tρ = −∂_x(ρv), because
+ρu = (ħ/2m)∂_xρ: an ensemble drawn from |ψ(t0)|² stays distributed as |ψ(t)|² (equivariance).
+Eq. (10) is the backward process, with drift b_* = v − u and noise independent of the future;
+it is simulated in reversed time τ = t_F − t, where dX = (u − v) dτ + dW (:func:`nelson_ensemble`
+with ``direction="backward"``). The de Broglie–Bohm guidance law is dX/dt = v.
+
+Fields and interpolation. v and u are formed on the grid at every frame from the spectral (or
+central) derivative of ψ (:func:`qfcore.grid.gradient`) and interpolated linearly in time
+between frames and linearly in space between grid points, inside the numba kernels. The
+division by ρ is regularised as 1/ρ → ρ/(ρ² + δ²), δ = ``density_floor``·max ρ: exact where
+ρ ≫ δ, smoothly switched off where ρ ≪ δ (far tails and exact nodes, where the velocities are
+dominated by round-off). Interpolation errors: O(Δx² ∂²_x b) in space, O(Δt_f² ∂²_t b) in time
+(Δt_f the frame spacing); a field linear in x (free or harmonic Gaussian packets) is
+interpolated exactly in space.
+
+Integrators. Stochastic Heun for additive noise (predictor X̃ = X + b dt + σΔW, corrector
+X' = X + ½[b(X, t) + b(X̃, t + dt)] dt + σΔW): strong order 1, weak order 2 (W. Rümelin, SIAM J.
+Numer. Anal. 19, 604 (1982); P. E. Kloeden, E. Platen, *Numerical Solution of Stochastic
+Differential Equations*, Springer 1992, §15.1); Euler–Maruyama (strong and weak order 1 for
+additive noise) on request. Bohm trajectories use classical RK4 (order 4 for smooth fields; with
+the piecewise-linear field the interpolation error above dominates). Gaussian increments are
+drawn inside the kernel from a counter-based stream: SplitMix64 (Steele, Lea & Flood, OOPSLA 2014)
+at counter i = step·n_particles + particle, mapped through Wichura's normal quantile AS241 (Appl.
+Statist. 37, 477 (1988), exact to double precision); the key comes from ``rng``, so a run is
+reproducible from its seed and independent of the number of threads.
+
+Bosons. For N identical bosons in orbitals φ_j, Ψ(x_1…x_N) = perm A, A_ij = φ_j(x_i). Permanents
+are linear in each row, so ∂_{x_i}Ψ = perm of A with row i replaced by B_i, B_ij = φ_j'(x_i)
+(= Σ_j B_ij perm(minor_ij)). Glynn's formula (D. G. Glynn, Eur. J. Combin. 31, 1887 (2010))
+
+    perm A = 2^{1−N} Σ_{δ∈{±1}^N, δ_1=1} (Π_k δ_k) Π_i r_i(δ),   r_i(δ) = Σ_j δ_j A_ij,
+
+is multilinear in the rows as well, so replacing row i by B_i gives, term by term,
+
+    ∂_{x_i}Ψ = 2^{1−N} Σ_δ (Π_k δ_k) s_i(δ) Π_{k≠i} r_k(δ),       s_i(δ) = Σ_j δ_j B_ij.
+
+Enumerating δ in Gray-code order (A. Nijenhuis, H. S. Wilf, *Combinatorial Algorithms*, 2nd ed.
+1978, ch. 23) flips one δ_j per term, so r and s are updated in O(N); the N products
+Π_{k≠i} r_k come from prefix and suffix products in O(N) (no division, so zeros of r are
+harmless). One pass of 2^{N−1} terms gives perm A and all N row derivatives: O(2^N N) work per
+configuration, against (N + 1) separate permanents for the naive route. The Bohmian velocity is
+v_i = (ħ/m) Im(∂_{x_i}Ψ/Ψ).
+
+Oriols coordinates (Eqs. (12)–(13)): x_cm = (1/N) Σ_i x_i and
+y_j = x_j − (√N x_cm + x_1)/(√N + 1), j = 2…N. The Jacobian rows satisfy Σ_i (∂_i x_cm)² = 1/N,
+Σ_i ∂_i x_cm ∂_i y_j = 0 and Σ_i ∂_i y_j ∂_i y_k = δ_jk, so Σ_i ∂²_{x_i} = (1/N)∂²_{x_cm} +
+Σ_j ∂²_{y_j} (the map x ↦ (√N x_cm, y) is orthogonal). The inverse is x_1 = x_cm − Y/√N,
+x_j = x_cm + y_j − Y/(N + √N) (j ≥ 2), Y = Σ_j y_j; every x_i moves by the same amount when
+x_cm does (∂x_i/∂x_cm = 1, as the paper uses below Eq. (32)).
+
+Classical nonlinear Schrödinger equation, Eq. (72): iħ∂_tψ = [−(ħ²/2M)∂²_x + U − Q[|ψ|]]ψ with
+Q = −(ħ²/2M) ∂²_x|ψ|/|ψ|. In Madelung variables the −Q cancels the quantum potential of the
+Hamilton–Jacobi equation, leaving the classical pair −∂_tS = (∂_xS)²/2M + U and
+∂_tρ = −∂_x(ρ ∂_xS/M). It is solved by Strang splitting with the nonlinear potential evaluated
+after each kinetic step (the potential step keeps |ψ|, hence Q, fixed, so it is exact):
+second order in time (W. Bao, S. Jin, P. A. Markowich, J. Comput. Phys. 175, 487 (2002)).
+
+Units: ħ = m = 1 unless given; positions in the grid's length unit, time in m·length²/ħ.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numba
+import numpy as np
+import scipy.fft as _fft
+import xarray as xr
+
+from qfcore import grid as _grid
+from qfcore import schrodinger as _schrodinger
+from qfcore._checks import count, positive, seeded
+
+__all__ = [
+    "DENSITY_FLOOR",
+    "MAX_STEP_CONTRACTION",
+    "bohm_ensemble",
+    "boson_velocities",
+    "center_of_mass_forces",
+    "classical_schrodinger",
+    "distinguishable_velocities",
+    "from_oriols_coordinates",
+    "nelson_ensemble",
+    "oriols_coordinates",
+    "permanent_row_derivatives",
+    "quantum_potential",
+    "velocity_fields",
+]
+
+#: Default relative density floor δ/max ρ of the regularised division 1/ρ → ρ/(ρ² + δ²).
+DENSITY_FLOOR = 1e-12
+#: Largest accepted dt·⟨|∂_x b|⟩_ρ per integration step (see :func:`nelson_ensemble`).
+MAX_STEP_CONTRACTION = 0.5
+#: Gray-code terms per work unit of the permanent kernel (fixed: results do not depend on threads).
+_PERM_CHUNK_BITS = 12
+_DIRECTIONS = ("forward", "backward")
+_SCHEMES = ("heun", "euler")
+
+
+# ----------------------------------------------------------------------------------------------
+# validation helpers
+
+
+def _frames(psi_t, grid, times):
+    """Validated (axis, psi frames (n_frames, n), times) of a 1D evolution."""
+    axes = _grid.as_grid(grid)
+    if len(axes) != 1:
+        raise ValueError(
+            f"grid must be one 1D array (trajectories are one-dimensional); got {len(axes)} axes."
+        )
+    (axis,) = axes
+    psi = np.asarray(psi_t, dtype=complex)
+    if psi.ndim != 2 or psi.shape[1] != axis.size:
+        raise ValueError(
+            f"psi_t must have shape (n_frames, {axis.size}) (frames of psi on the grid, e.g. "
+            f"Evolution.psi); got {psi.shape}."
+        )
+    t = np.asarray(times, dtype=float)
+    if t.ndim != 1 or t.size != psi.shape[0]:
+        raise ValueError(
+            f"times must be a 1D array with one entry per frame ({psi.shape[0]}); got shape "
+            f"{t.shape}."
+        )
+    if t.size < 2:
+        raise ValueError("psi_t needs at least 2 frames (the field is interpolated in time).")
+    if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        raise ValueError("times must be finite and strictly increasing; sort the frames.")
+    if not np.all(np.isfinite(psi)):
+        raise ValueError("psi_t holds non-finite values.")
+    norms = np.sum(np.abs(psi) ** 2, axis=1) * (axis[1] - axis[0])
+    bad = int(np.argmax(np.abs(norms - 1.0)))
+    if abs(norms[bad] - 1.0) > _grid.NORM_ATOL:
+        raise ValueError(
+            f"psi_t is not normalised: frame {bad} has sum |psi|^2 dx = {norms[bad]:.9g} "
+            f"(tolerance {_grid.NORM_ATOL:g}); divide each frame by the square root of its norm."
+        )
+    return axis, psi, t
+
+
+def _positions(x0, axis: np.ndarray) -> np.ndarray:
+    x = np.array(x0, dtype=float, copy=True)
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x0 must be a non-empty 1D array of positions; got shape {x.shape}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0 holds non-finite positions.")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < axis[0] or hi > axis[-1]:
+        raise ValueError(
+            f"x0 spans [{lo:.6g}, {hi:.6g}], outside the grid [{axis[0]:.6g}, {axis[-1]:.6g}]; "
+            "widen the grid or draw x0 from |psi_t[0]|^2 on it."
+        )
+    return x
+
+
+def _floor(density_floor) -> float:
+    f = positive(density_floor, "density_floor")
+    if f >= 1:
+        raise ValueError(f"density_floor must lie in (0, 1); got {density_floor!r}.")
+    return f
+
+
+def velocity_fields(psi, grid, *, mass=1.0, hbar=1.0, density_floor=DENSITY_FLOOR,
+                    method="spectral"):  # fmt: skip
+    """Current and osmotic velocities v = (ħ/m) Im(ψ'/ψ), u = (ħ/2m) ∂_x ln|ψ|² on a 1D grid.
+
+    Parameters
+    ----------
+    psi : array_like, complex, shape (n,) or (n_frames, n)
+        ψ on the grid (one frame or a stack of frames); need not be normalised.
+    grid : ndarray, shape (n,)
+        Uniform 1D grid.
+    mass, hbar : float
+        m > 0 and ħ > 0.
+    density_floor : float
+        Relative floor δ/max ρ (per frame) of the regularised 1/ρ → ρ/(ρ² + δ²), in (0, 1).
+    method : {"spectral", "central"}
+        Derivative of ψ, see :func:`qfcore.grid.gradient`.
+
+    Returns
+    -------
+    v, u : ndarray, float, shape of ``psi``
+        Velocities in length/time (Eqs. (5)–(6), (9)).
+
+    Raises
+    ------
+    ValueError
+        For a non-uniform or multi-dimensional grid, a shape mismatch, non-finite ψ, ψ ≡ 0 in
+        a frame, bad ``mass``, ``hbar``, ``density_floor`` or ``method``.
+    """
+    axes = _grid.as_grid(grid)
+    if len(axes) != 1:
+        raise ValueError("grid must be one 1D array.")
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
+    floor = _floor(density_floor)
+    arr = np.asarray(psi, dtype=complex)
+    frames = arr[None] if arr.ndim == 1 else arr
+    if frames.ndim != 2:
+        raise ValueError(f"psi must have shape (n,) or (n_frames, n); got {arr.shape}.")
+    v = np.empty(frames.shape)
+    u = np.empty(frames.shape)
+    for k, frame in enumerate(frames):
+        f = _grid.check_field(frame, axes)
+        d = _grid.gradient(f, axes, method=method)[0]
+        rho = np.abs(f) ** 2
+        top = rho.max()
+        if top == 0:
+            raise ValueError(f"psi vanishes on the whole grid (frame {k}).")
+        inv = rho / (rho**2 + (floor * top) ** 2)
+        z = np.conj(f) * d
+        v[k] = hbar / mass * z.imag * inv
+        u[k] = hbar / mass * z.real * inv
+    return (v[0], u[0]) if arr.ndim == 1 else (v, u)
+
+
+def _check_contraction(drift, axis, psi, dts, substeps) -> None:
+    """dt_j ⟨|∂_x b|⟩_ρ ≤ MAX_STEP_CONTRACTION on both frames of every interval."""
+    dx = axis[1] - axis[0]
+    rho = np.abs(psi) ** 2
+    slope = np.abs(np.gradient(drift, dx, axis=1))
+    rate = np.sum(rho * slope, axis=1) * dx
+    worst = np.maximum(rate[:-1], rate[1:]) * dts
+    j = int(np.argmax(worst))
+    if worst[j] > MAX_STEP_CONTRACTION:
+        raise ValueError(
+            f"time step {dts[j]:.3g} is too large for these fields: dt * <|d b/dx|>_rho = "
+            f"{worst[j]:.3g} > {MAX_STEP_CONTRACTION} in frame interval {j}: the diffusion length "
+            f"per step exceeds the packet's width. Use substeps >= "
+            f"{int(np.ceil(worst[j] / MAX_STEP_CONTRACTION * substeps))} or denser frames."
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# numba kernels: trajectory steps
+
+
+@numba.njit(cache=True, inline="always")
+def _interp(field, j, w, x, x_first, inv_dx, n_grid):
+    """Bilinear interpolation of field[(j, j+1), :] at time weight w and position x."""
+    s = (x - x_first) * inv_dx
+    i = math.floor(s)
+    if i < 0:
+        i = 0
+    elif i > n_grid - 2:
+        i = n_grid - 2
+    f = s - i
+    a = field[j, i] + f * (field[j, i + 1] - field[j, i])
+    b = field[j + 1, i] + f * (field[j + 1, i + 1] - field[j + 1, i])
+    return a + w * (b - a)
+
+
+# counter-based normal variates: SplitMix64 (G. L. Steele, D. Lea, C. H. Flood, OOPSLA 2014)
+# evaluated at counter (key + i·γ), mapped to (0, 1) and through the normal quantile function
+# (M. J. Wichura, Appl. Statist. 37, 477 (1988), algorithm AS241). Draw i of a run depends on
+# (key, i) only, so results do not depend on the number of threads.
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+
+
+@numba.njit(cache=True, inline="always")
+def _splitmix(z):
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@numba.njit(cache=True, inline="always")
+def _normal(key, counter):
+    """Standard normal variate number ``counter`` of the stream ``key``."""
+    z = _splitmix(key + counter * _GAMMA)
+    return _ppnd16((np.float64(z >> _S11) + 0.5) * (1.0 / 9007199254740992.0))
+
+
+@numba.njit(cache=True, inline="always")
+def _ppnd16(p):
+    """Standard normal quantile, Wichura's AS241 (PPND16), relative error ~1e-16."""
+    q = p - 0.5
+    if abs(q) <= 0.425:
+        r = 0.180625 - q * q
+        return (
+            q
+            * (
+                (
+                    (
+                        (
+                            (
+                                (
+                                    (2509.0809287301226727 * r + 33430.575583588128105) * r
+                                    + 67265.770927008700853
+                                )
+                                * r
+                                + 45921.953931549871457
+                            )
+                            * r
+                            + 13731.693765509461125
+                        )
+                        * r
+                        + 1971.5909503065514427
+                    )
+                    * r
+                    + 133.14166789178437745
+                )
+                * r
+                + 3.387132872796366608
+            )
+            / (
+                (
+                    (
+                        (
+                            (
+                                (
+                                    (5226.495278852545925 * r + 28729.085735721942674) * r
+                                    + 39307.89580009271061
+                                )
+                                * r
+                                + 21213.794301586595867
+                            )
+                            * r
+                            + 5394.1960214247511077
+                        )
+                        * r
+                        + 687.1870074920579083
+                    )
+                    * r
+                    + 42.313330701600911252
+                )
+                * r
+                + 1.0
+            )
+        )
+    r = p if q < 0 else 1.0 - p
+    r = math.sqrt(-math.log(r))
+    if r <= 5.0:
+        r -= 1.6
+        val = (
+            (
+                (
+                    (
+                        (
+                            (
+                                (7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r
+                                + 0.24178072517745061177
+                            )
+                            * r
+                            + 1.27045825245236838258
+                        )
+                        * r
+                        + 3.64784832476320460504
+                    )
+                    * r
+                    + 5.7694972214606914055
+                )
+                * r
+                + 4.6303378461565452959
+            )
+            * r
+            + 1.42343711074968357734
+        ) / (
+            (
+                (
+                    (
+                        (
+                            (
+                                (1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r
+                                + 0.0151986665636164571966
+                            )
+                            * r
+                            + 0.14810397642748007459
+                        )
+                        * r
+                        + 0.68976733498510000455
+                    )
+                    * r
+                    + 1.6763848301838038494
+                )
+                * r
+                + 2.05319162663775882187
+            )
+            * r
+            + 1.0
+        )
+    else:
+        r -= 5.0
+        val = (
+            (
+                (
+                    (
+                        (
+                            (
+                                (2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r
+                                + 0.0012426609473880784386
+                            )
+                            * r
+                            + 0.026532189526576123093
+                        )
+                        * r
+                        + 0.29656057182850489123
+                    )
+                    * r
+                    + 1.7848265399172913358
+                )
+                * r
+                + 5.4637849111641143699
+            )
+            * r
+            + 6.6579046435011037772
+        ) / (
+            (
+                (
+                    (
+                        (
+                            (
+                                (2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r
+                                + 1.8463183175100546818e-5
+                            )
+                            * r
+                            + 7.868691311456132591e-4
+                        )
+                        * r
+                        + 0.0148753612908506148525
+                    )
+                    * r
+                    + 0.13692988092273580531
+                )
+                * r
+                + 0.59983220655588793769
+            )
+            * r
+            + 1.0
+        )
+    return -val if q < 0 else val
+
+
+@numba.njit(cache=True, parallel=True)
+def _normals(key, base, out):
+    """out[p] = normal variate base + p of the stream ``key`` (for tests)."""
+    for p in numba.prange(out.size):
+        out[p] = _normal(key, base + np.uint64(p))
+
+
+@numba.njit(cache=True, parallel=True)
+def _sde_step(x, drift, j, w0, w1, dt, amp, key, base, heun, x_first, x_last, inv_dx):
+    """One step of dX = b dt + amp dW for every particle (noise: draws base + p of stream key);
+    returns how many particles left the grid."""
+    n_grid = drift.shape[1]
+    out = 0
+    for p in numba.prange(x.size):
+        xi = x[p]
+        kick = amp * _normal(key, base + np.uint64(p))
+        b0 = _interp(drift, j, w0, xi, x_first, inv_dx, n_grid)
+        xn = xi + b0 * dt + kick
+        if heun:
+            b1 = _interp(drift, j, w1, xn, x_first, inv_dx, n_grid)
+            xn = xi + 0.5 * (b0 + b1) * dt + kick
+        x[p] = xn
+        if xn < x_first or xn > x_last:
+            out += 1
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def _rk4_step(x, vel, j, w0, w1, dt, x_first, x_last, inv_dx):
+    """One RK4 step of dX/dt = v(X, t) for every particle; returns how many left the grid."""
+    n_grid = vel.shape[1]
+    wm = 0.5 * (w0 + w1)
+    out = 0
+    for p in numba.prange(x.size):
+        xi = x[p]
+        k1 = _interp(vel, j, w0, xi, x_first, inv_dx, n_grid)
+        k2 = _interp(vel, j, wm, xi + 0.5 * dt * k1, x_first, inv_dx, n_grid)
+        k3 = _interp(vel, j, wm, xi + 0.5 * dt * k2, x_first, inv_dx, n_grid)
+        k4 = _interp(vel, j, w1, xi + dt * k3, x_first, inv_dx, n_grid)
+        xn = xi + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        x[p] = xn
+        if xn < x_first or xn > x_last:
+            out += 1
+    return out
+
+
+def _left_grid(x, axis, t) -> ValueError:
+    lo, hi = float(x.min()), float(x.max())
+    need_lo = max(0.0, axis[0] - lo)
+    need_hi = max(0.0, hi - axis[-1])
+    side = []
+    if need_lo > 0:
+        side.append(f"{2 * need_lo:.3g} on the left")
+    if need_hi > 0:
+        side.append(f"{2 * need_hi:.3g} on the right")
+    return ValueError(
+        f"particles left the grid [{axis[0]:.6g}, {axis[-1]:.6g}] at t = {t:.6g} (reached "
+        f"[{lo:.6g}, {hi:.6g}]); add a margin of at least {' and '.join(side)} to the grid "
+        "(and recompute psi_t on it)."
+    )
+
+
+def _run(kind, psi_t, grid, times, x0, *, mass, hbar, rng, direction, substeps, scheme,
+         density_floor, method, record_every):  # fmt: skip
+    axis, psi, t = _frames(psi_t, grid, times)
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
+    substeps = count(substeps, "substeps", 1)
+    record_every = count(record_every, "record_every", 1)
+    floor = _floor(density_floor)
+    if direction not in _DIRECTIONS:
+        raise ValueError(f"direction must be 'forward' or 'backward'; got {direction!r}.")
+    if kind == "nelson" and scheme not in _SCHEMES:
+        raise ValueError(f"scheme must be 'heun' or 'euler'; got {scheme!r}.")
+    x = _positions(x0, axis)
+    gen, seed = seeded(rng) if kind == "nelson" else (None, "none")
+    v, u = velocity_fields(psi, axis, mass=mass, hbar=hbar, density_floor=floor, method=method)
+    forward = direction == "forward"
+    if kind == "nelson":
+        field = v + u if forward else u - v
+    else:
+        field = v if forward else -v
+    if not forward:  # reversed time tau = t_F - t: frames run from the last to the first
+        field, psi_r = field[::-1].copy(), psi[::-1]
+    else:
+        psi_r = psi
+    field = np.ascontiguousarray(field)
+    gaps = np.abs(np.diff(t))
+    if not forward:
+        gaps = gaps[::-1]
+    dts = gaps / substeps
+    _check_contraction(field, axis, psi_r, dts, substeps)
+
+    n_frames = t.size
+    stride_idx = np.arange(0, n_frames, record_every)
+    order = np.arange(n_frames) if forward else np.arange(n_frames)[::-1]
+    keep = {int(k): r for r, k in enumerate(stride_idx)}
+    out = np.empty((stride_idx.size, x.size))
+    x_first, x_last = float(axis[0]), float(axis[-1])
+    inv_dx = 1.0 / float(axis[1] - axis[0])
+    amp_unit = math.sqrt(hbar / mass)
+    key = np.uint64(gen.integers(0, 2**63)) if kind == "nelson" else None
+    step_index = 0
+    frame0 = int(order[0])
+    if frame0 in keep:
+        out[keep[frame0]] = x
+    for j in range(n_frames - 1):
+        dt = float(dts[j])
+        for s in range(substeps):
+            w0, w1 = s / substeps, (s + 1) / substeps
+            if kind == "nelson":
+                base = np.uint64(step_index * x.size)
+                step_index += 1
+                left = _sde_step(x, field, j, w0, w1, dt, amp_unit * math.sqrt(dt), key, base,
+                                 scheme == "heun", x_first, x_last, inv_dx)  # fmt: skip
+            else:
+                left = _rk4_step(x, field, j, w0, w1, dt, x_first, x_last, inv_dx)
+            if left:
+                frame = int(order[j + 1]) if s == substeps - 1 else None
+                now = t[order[j]] + (1 if forward else -1) * dt * (s + 1)
+                raise _left_grid(x, axis, now if frame is None else t[frame])
+        frame = int(order[j + 1])
+        if frame in keep:
+            out[keep[frame]] = x
+    attrs = {
+        "mass": mass,
+        "hbar": hbar,
+        "direction": direction,
+        "substeps": substeps,
+        "density_floor": floor,
+        "derivative": method,
+        "record_every": record_every,
+        "n_particles": int(x.size),
+        "grid_start": x_first,
+        "grid_stop": x_last,
+        "grid_points": int(axis.size),
+        "interpolation": "linear in time and space",
+    }
+    if kind == "nelson":
+        attrs.update(
+            seed=seed,
+            scheme=scheme,
+            equation="dX = (v + u) dt + sqrt(hbar/m) dW (Eq. 9)"
+            if forward
+            else "backward: dX = (v - u) dt + sqrt(hbar/m) dW_* (Eq. 10), run in reversed time",
+            source="paper 004 Eqs. (9)-(11); stochastic Heun: Kloeden & Platen (1992) sec. 15.1",
+        )
+    else:
+        attrs.update(scheme="rk4", equation="dX/dt = v = (hbar/m) Im(psi'/psi)",
+                     source="de Broglie-Bohm guidance law; paper 004 Eq. (5)")  # fmt: skip
+    return xr.DataArray(
+        out,
+        dims=("time", "particle"),
+        coords={"time": t[stride_idx], "particle": np.arange(x.size)},
+        name="x",
+        attrs=attrs,
+    )
+
+
+def nelson_ensemble(
+    psi_t,
+    grid,
+    times,
+    x0,
+    *,
+    mass: float = 1.0,
+    hbar: float = 1.0,
+    rng=None,
+    direction: str = "forward",
+    substeps: int = 1,
+    scheme: str = "heun",
+    density_floor: float = DENSITY_FLOOR,
+    method: str = "spectral",
+    record_every: int = 1,
+) -> xr.DataArray:
+    """Ensemble of Nelson (stochastic-mechanics) trajectories guided by frames of ψ, Eqs. (9)–(11).
+
+    ``direction="forward"``: dX = (v + u) dt + √(ħ/m) dW from ``x0`` at ``times[0]`` (Eq. (9)).
+    ``direction="backward"``: the backward process of Eq. (10), b_* = v − u, from ``x0`` at
+    ``times[-1]`` run back to ``times[0]`` as dX = (u − v) dτ + √(ħ/m) dW in τ = t_F − t. Both
+    are equivariant: x0 drawn from |ψ|² at the starting frame stays |ψ(t)|²-distributed.
+
+    Parameters
+    ----------
+    psi_t : array_like, complex, shape (n_frames, n)
+        ψ at ``times`` on the grid, each frame normalised (e.g. ``Evolution.psi`` of
+        :func:`qfcore.schrodinger.split_step`).
+    grid : ndarray, shape (n,)
+        Uniform 1D grid (length units). Particles must stay inside [grid[0], grid[-1]].
+    times : array_like, shape (n_frames,)
+        Strictly increasing frame times (e.g. ``Evolution.times``), n_frames ≥ 2.
+    x0 : array_like, shape (n_particles,)
+        Initial positions (at ``times[0]``, or ``times[-1]`` when backward), inside the grid.
+    mass, hbar : float
+        m > 0, ħ > 0; the noise variance is (ħ/m) dt (Eq. (11)).
+    rng : numpy.random.Generator, int or None
+        Generator or seed; an int or None is recorded in ``attrs["seed"]`` (None draws one).
+    direction : {"forward", "backward"}
+    substeps : int
+        Integration steps per frame interval (dt = Δt_frame/substeps), ≥ 1.
+    scheme : {"heun", "euler"}
+        Stochastic Heun (strong order 1, weak order 2 for this additive noise) or
+        Euler–Maruyama (weak order 1).
+    density_floor : float
+        Relative floor of the regularised 1/ρ (see :func:`velocity_fields`).
+    method : {"spectral", "central"}
+        Derivative of ψ for the velocity fields.
+    record_every : int
+        Keep every k-th frame of ``times`` (memory: n_kept × n_particles doubles).
+
+    Returns
+    -------
+    xarray.DataArray
+        Positions, dims ``(time, particle)``, coords ``time`` = ``times[::record_every]``.
+        Attrs: every parameter, ``seed``, ``scheme``, ``equation``, ``source``.
+
+    Raises
+    ------
+    ValueError
+        If a frame is not normalised, shapes or times are inconsistent, ``x0`` is outside the
+        grid, a particle leaves the grid (the message gives the margin to add on each side),
+        a step is too large (dt·⟨|∂_x b|⟩_ρ > ``MAX_STEP_CONTRACTION``: the diffusion length per
+        step would exceed the packet's width; the message gives the substeps needed), or a
+        parameter is out of range.
+    TypeError
+        If ``rng`` is not a Generator, an int or None, or ``substeps``/``record_every`` is not
+        an int.
+
+    Notes
+    -----
+    Errors: the scheme's (weak O(dt²) for Heun), plus the interpolation of the drift,
+    O(Δx²) in space and O(Δt_frame²) in time (module docstring). Source: paper 004, Eqs. (9)–(11);
+    E. Nelson, Phys. Rev. 150, 1079 (1966).
+    """
+    return _run("nelson", psi_t, grid, times, x0, mass=mass, hbar=hbar, rng=rng,
+                direction=direction, substeps=substeps, scheme=scheme,
+                density_floor=density_floor, method=method, record_every=record_every)  # fmt: skip
+
+
+def bohm_ensemble(
+    psi_t,
+    grid,
+    times,
+    x0,
+    *,
+    mass: float = 1.0,
+    hbar: float = 1.0,
+    direction: str = "forward",
+    substeps: int = 1,
+    density_floor: float = DENSITY_FLOOR,
+    method: str = "spectral",
+    record_every: int = 1,
+) -> xr.DataArray:
+    """Ensemble of de Broglie–Bohm trajectories dX/dt = v = (ħ/m) Im(ψ'/ψ), by RK4.
+
+    Same interface and output as :func:`nelson_ensemble` (no noise, no ``rng``/``scheme``);
+    ``direction="backward"`` integrates dX/dτ = −v from ``x0`` at ``times[-1]``.
+
+    Returns
+    -------
+    xarray.DataArray
+        Positions, dims ``(time, particle)``; attrs as :func:`nelson_ensemble`'s (``scheme`` =
+        ``"rk4"``).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`nelson_ensemble`.
+
+    Notes
+    -----
+    RK4 is fourth order in dt for a smooth field; the linear interpolation of v (O(Δx²) in
+    space, exact for v linear in x, and O(Δt_frame²) in time) sets the accuracy. Source: the
+    guidance law of D. Bohm, Phys. Rev. 85, 166 (1952); paper 004 Eq. (5).
+    """
+    return _run("bohm", psi_t, grid, times, x0, mass=mass, hbar=hbar, rng=None,
+                direction=direction, substeps=substeps, scheme="rk4",
+                density_floor=density_floor, method=method, record_every=record_every)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------
+# bosons: permanents and their row derivatives
+
+
+@numba.njit(cache=True, parallel=True)
+def _glynn_rows(a, b, chunk_bits):
+    """Glynn sums of perm(A) and of the N row replacements A[i] -> B[i], per (batch, chunk).
+
+    Returns an array (batch, n_chunks, N + 1): [..., 0] the permanent's partial sum, [..., 1 + i]
+    the partial sum of row derivative i (both before the factor 2^{1-N}).
+    """
+    n_batch, n = a.shape[0], a.shape[1]
+    n_terms = 1 << (n - 1)
+    bits = min(chunk_bits, n - 1)
+    chunk = 1 << bits
+    n_chunks = n_terms // chunk
+    acc = np.zeros((n_batch, n_chunks, n + 1), dtype=np.complex128)
+    for task in numba.prange(n_batch * n_chunks):
+        q = task // n_chunks
+        c = task % n_chunks
+        k0 = c * chunk
+        g = k0 ^ (k0 >> 1)
+        delta = np.ones(n)
+        sign = 1.0
+        for jb in range(n - 1):
+            if (g >> jb) & 1:
+                delta[jb + 1] = -1.0
+                sign = -sign
+        r = np.zeros(n, dtype=np.complex128)
+        s = np.zeros(n, dtype=np.complex128)
+        for i in range(n):
+            for jj in range(n):
+                r[i] += delta[jj] * a[q, i, jj]
+                s[i] += delta[jj] * b[q, i, jj]
+        prefix = np.empty(n + 1, dtype=np.complex128)
+        for k in range(k0, k0 + chunk):
+            prefix[0] = 1.0
+            for i in range(n):
+                prefix[i + 1] = prefix[i] * r[i]
+            acc[q, c, 0] += sign * prefix[n]
+            suffix = 1.0 + 0.0j
+            for i in range(n - 1, -1, -1):
+                acc[q, c, 1 + i] += sign * s[i] * prefix[i] * suffix
+                suffix *= r[i]
+            if k + 1 < k0 + chunk:
+                # Gray code: the bit that flips between k and k+1 is the lowest set bit of k+1
+                kk = k + 1
+                jb = 0
+                while (kk & 1) == 0:
+                    kk >>= 1
+                    jb += 1
+                col = jb + 1
+                twice = 2.0 * delta[col]
+                for i in range(n):
+                    r[i] -= twice * a[q, i, col]
+                    s[i] -= twice * b[q, i, col]
+                delta[col] = -delta[col]
+                sign = -sign
+    return acc
+
+
+def _square_stack(arr, name, dtype=complex):
+    x = np.asarray(arr)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(
+            f"{name} must have shape (..., N, N) with {name}[..., i, j] the orbital j at particle "
+            f"i's position; got {x.shape}."
+        )
+    if x.shape[-1] < 1:
+        raise ValueError(f"N must be >= 1 particles; {name} has shape {x.shape}.")
+    if x.shape[-1] > 30:
+        raise ValueError(f"N = {x.shape[-1]} is too large for 2^N terms; use N <= 30.")
+    x = x.astype(dtype)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} holds non-finite values.")
+    return x
+
+
+def permanent_row_derivatives(matrix, row_replacements) -> tuple[np.ndarray, np.ndarray]:
+    """perm A and perm(A with row i replaced by B_i) for every i, in one Glynn/Gray-code pass.
+
+    Parameters
+    ----------
+    matrix : array_like, complex, shape (..., N, N)
+        A; leading axes are a batch.
+    row_replacements : array_like, complex, shape (..., N, N)
+        B, same shape.
+
+    Returns
+    -------
+    perm : ndarray, complex, shape (...)
+    row_derivatives : ndarray, complex, shape (..., N)
+        ``row_derivatives[..., i]`` = perm(A with row i → B_i) = Σ_j B_ij perm(minor_ij A).
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not stacks of square matrices of equal shape, N < 1, N > 30, or they
+        hold non-finite values.
+
+    Notes
+    -----
+    O(2^N N) operations per matrix (module docstring). Glynn's formula, Eur. J. Combin. 31, 1887
+    (2010), in Gray-code order (Nijenhuis & Wilf, 1978). Round-off: relative error ~ 1e-15 ·
+    (Σ_δ |terms|)/|perm|, small for matrices without strong cancellation (e.g. positive or
+    nearly positive entries), up to 1e-10 relative seen for random complex 12×12 matrices.
+    """
+    a = _square_stack(matrix, "matrix")
+    b = _square_stack(row_replacements, "row_replacements")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"matrix and row_replacements must have the same shape; got {a.shape} and {b.shape}."
+        )
+    lead, n = a.shape[:-2], a.shape[-1]
+    a2 = np.ascontiguousarray(a.reshape(-1, n, n))
+    b2 = np.ascontiguousarray(b.reshape(-1, n, n))
+    if a2.shape[0] == 0:
+        return np.zeros(lead, dtype=complex), np.zeros((*lead, n), dtype=complex)
+    acc = _glynn_rows(a2, b2, _PERM_CHUNK_BITS).sum(axis=1) * 2.0 ** (1 - n)
+    return acc[:, 0].reshape(lead), acc[:, 1:].reshape(*lead, n)
+
+
+def boson_velocities(
+    orbitals,
+    orbital_derivatives,
+    *,
+    mass: float = 1.0,
+    hbar: float = 1.0,
+    statistics: str = "bosons",
+) -> np.ndarray:
+    """Bohmian velocities v_i = (ħ/m) Im(∂_{x_i}Ψ/Ψ) of N particles in orbitals φ_j.
+
+    ``statistics="bosons"``: Ψ = perm[φ_j(x_i)] (unnormalised symmetrised product);
+    ``"distinguishable"``: Ψ = Π_i φ_i(x_i) (particle i in orbital i), v_i = (ħ/m) Im(φ_i'/φ_i).
+
+    Parameters
+    ----------
+    orbitals : array_like, complex, shape (..., N, N)
+        ``orbitals[..., i, j]`` = φ_j(x_i); leading axes are a batch of configurations.
+    orbital_derivatives : array_like, complex, shape (..., N, N)
+        φ_j'(x_i) in the same layout (1/length times the orbitals' unit).
+    mass, hbar : float
+        m > 0, ħ > 0.
+    statistics : {"bosons", "distinguishable"}
+
+    Returns
+    -------
+    ndarray, float, shape (..., N)
+        Velocities (length/time). NaN or ±inf where Ψ = 0 exactly (a node of the many-body
+        wavefunction, where the guidance law is singular).
+
+    Raises
+    ------
+    ValueError
+        For shapes that are not (..., N, N) or differ, N < 1, N > 30, non-finite input, bad
+        ``mass``/``hbar``, or an unknown ``statistics``.
+
+    Notes
+    -----
+    Bosons: one Glynn/Gray-code pass per configuration gives Ψ and all ∂_{x_i}Ψ (module
+    docstring), O(2^N N) work, parallel over configurations and Gray-code chunks. Source: the
+    boson guidance law of paper 004 Sec. 2 (after Oriols et al.), Eqs. (5), (9).
+    """
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
+    if statistics == "distinguishable":
+        return distinguishable_velocities(orbitals, orbital_derivatives, mass=mass, hbar=hbar)
+    if statistics != "bosons":
+        raise ValueError(f"statistics must be 'bosons' or 'distinguishable'; got {statistics!r}.")
+    perm, rows = permanent_row_derivatives(orbitals, orbital_derivatives)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return hbar / mass * np.imag(rows / perm[..., None])
+
+
+def distinguishable_velocities(
+    orbitals, orbital_derivatives, *, mass: float = 1.0, hbar: float = 1.0
+) -> np.ndarray:
+    """Velocities (ħ/m) Im(φ_i'(x_i)/φ_i(x_i)) of the product state Ψ = Π_i φ_i(x_i).
+
+    Parameters, returns and errors are those of :func:`boson_velocities` (only the diagonal
+    ``orbitals[..., i, i]`` = φ_i(x_i) is used).
+    """
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
+    a = _square_stack(orbitals, "orbitals")
+    b = _square_stack(orbital_derivatives, "orbital_derivatives")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"orbitals and orbital_derivatives must have the same shape; got {a.shape} and "
+            f"{b.shape}."
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (
+            hbar
+            / mass
+            * np.imag(np.diagonal(b, axis1=-2, axis2=-1) / np.diagonal(a, axis1=-2, axis2=-1))
+        )
+
+
+# ----------------------------------------------------------------------------------------------
+# Oriols centre-of-mass coordinates and forces
+
+
+def _configurations(x, name="x") -> np.ndarray:
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim < 1 or arr.shape[-1] < 1:
+        raise ValueError(
+            f"{name} must have shape (..., N) with N >= 1 particle positions; got {arr.shape}."
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} holds non-finite positions.")
+    return arr
+
+
+def oriols_coordinates(x) -> tuple[np.ndarray, np.ndarray]:
+    """Centre of mass and Oriols relative coordinates, Eqs. (12)–(13).
+
+    x_cm = (1/N) Σ_i x_i,   y_j = x_j − (√N x_cm + x_1)/(√N + 1),  j = 2 … N.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., N)
+        Particle positions, N ≥ 1.
+
+    Returns
+    -------
+    x_cm : ndarray, shape (...)
+    y : ndarray, shape (..., N − 1)
+        y_2 … y_N (empty for N = 1).
+
+    Raises
+    ------
+    ValueError
+        If ``x`` has no particle axis or N < 1, or holds non-finite values.
+
+    Notes
+    -----
+    The map x ↦ (√N x_cm, y) is orthogonal, so Σ_i ∂²_{x_i} = (1/N)∂²_{x_cm} + Σ_j ∂²_{y_j}
+    and Σ_i x_i² = N x_cm² + Σ_j y_j² (module docstring); inverse :func:`from_oriols_coordinates`.
+    """
+    arr = _configurations(x)
+    n = arr.shape[-1]
+    x_cm = arr.mean(axis=-1)
+    root = math.sqrt(n)
+    shift = (root * x_cm + arr[..., 0]) / (root + 1.0)
+    return x_cm, arr[..., 1:] - shift[..., None]
+
+
+def from_oriols_coordinates(x_cm, y) -> np.ndarray:
+    """Inverse of :func:`oriols_coordinates`: x_1 = x_cm − Y/√N, x_j = x_cm + y_j − Y/(N + √N).
+
+    Parameters
+    ----------
+    x_cm : array_like, shape (...)
+    y : array_like, shape (..., N − 1)
+        y_2 … y_N; N − 1 ≥ 0.
+
+    Returns
+    -------
+    ndarray, shape (..., N)
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not match or values are not finite.
+    """
+    c = np.asarray(x_cm, dtype=float)
+    yy = np.asarray(y, dtype=float)
+    if yy.ndim < 1 or yy.shape[:-1] != c.shape:
+        raise ValueError(
+            f"y must have shape x_cm.shape + (N - 1,) = {c.shape} + (N - 1,); got {yy.shape}."
+        )
+    if not (np.all(np.isfinite(c)) and np.all(np.isfinite(yy))):
+        raise ValueError("x_cm and y must be finite.")
+    n = yy.shape[-1] + 1
+    root = math.sqrt(n)
+    total = yy.sum(axis=-1)
+    first = c - total / root
+    rest = c[..., None] + yy - (total / (n + root))[..., None]
+    return np.concatenate([first[..., None], rest], axis=-1)
+
+
+def center_of_mass_forces(
+    amplitude: Callable,
+    x,
+    *,
+    step: float,
+    external_force: Callable | None = None,
+    mass: float = 1.0,
+    hbar: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The three forces of Eq. (47), M ẍ_cm = F_U + F_cm + F_rel, at configurations x.
+
+    F_U = Σ_i F_ext(x_i) (Eq. (48)); F_cm = −∂_{x_cm} Q_cm with Q_cm = −(ħ²/2M) ∂²_{x_cm}R/R
+    (Eqs. (40), (55)); F_rel = −∂_{x_cm} Σ_j Q_j (Eqs. (41), (56)), with M = Nm and R = |Ψ|.
+    As ∂x_i/∂x_cm = 1 at fixed y, ∂_{x_cm} is the derivative along (1, …, 1); as the Laplacian
+    splits (Eqs. (12)–(13)), Σ_j Q_j = Q − Q_cm with Q = −(ħ²/2m) Σ_i ∂²_{x_i}R/R. All
+    derivatives are central finite differences of ``amplitude`` with spacing ``step``:
+    g(s) = R(x + s·1) on 5 points for Q_cm (error O(step²)), and the N second differences of
+    Q at x ± step·1 for F_rel (error O(step²)); round-off grows as ε/step³, so choose step ~
+    1e-3 of the smallest length on which R varies.
+
+    Parameters
+    ----------
+    amplitude : callable
+        ``amplitude(X)`` with X of shape (..., N) → R(X) = |Ψ(X)| of shape (...) (any
+        normalisation; e.g. |perm| of the orbitals).
+    x : array_like, shape (..., N)
+        Configurations.
+    step : float
+        Finite-difference spacing (length), > 0.
+    external_force : callable, optional
+        F_ext(x) = −U_ext'(x) per particle, elementwise; None for U_ext = 0.
+    mass, hbar : float
+        Particle mass m > 0 (M = Nm) and ħ > 0.
+
+    Returns
+    -------
+    F_U, F_cm, F_rel : ndarray, shape (...)
+
+    Raises
+    ------
+    ValueError
+        If x is not (..., N) with N ≥ 1 and finite, parameters are out of range, or
+        ``amplitude`` returns the wrong shape or vanishes at a stencil point.
+    TypeError
+        If ``amplitude`` or ``external_force`` is not callable.
+    """
+    if not callable(amplitude):
+        raise TypeError("amplitude must be a callable R(X) of configurations X (..., N).")
+    if external_force is not None and not callable(external_force):
+        raise TypeError("external_force must be None or a callable F_ext(x).")
+    arr = _configurations(x)
+    h = positive(step, "step")
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
+    n = arr.shape[-1]
+    big_m = n * mass
+    eye = np.eye(n)
+    ones = np.ones(n)
+    # stencil points: 5 along the cm direction, and for s = +-h the 2N axis neighbours
+    pts = [arr + k * h * ones for k in (-2, -1, 0, 1, 2)]
+    for sgn in (-1.0, 1.0):
+        base = arr + sgn * h * ones
+        pts += [base + h * eye[i] for i in range(n)] + [base - h * eye[i] for i in range(n)]
+    stack = np.stack(pts, axis=-2)
+    vals = np.asarray(amplitude(stack), dtype=float)
+    if vals.shape != stack.shape[:-1]:
+        raise ValueError(
+            f"amplitude must map configurations of shape (..., N) to shape (...); got "
+            f"{vals.shape} for input {stack.shape}."
+        )
+    if np.any(vals == 0) or not np.all(np.isfinite(vals)):
+        raise ValueError("amplitude vanishes or is not finite at a stencil point; move x or step.")
+    gm2, gm1, g0, gp1, gp2 = (vals[..., k] for k in range(5))
+    d1 = (gp1 - gm1) / (2 * h)
+    d2 = (gp1 - 2 * g0 + gm1) / h**2
+    d3 = (gp2 - 2 * gp1 + 2 * gm1 - gm2) / (2 * h**3)
+    f_cm = hbar**2 / (2 * big_m) * (d3 / g0 - d2 * d1 / g0**2)
+
+    def q_total(offset, centre, centre_val):
+        plus = vals[..., offset : offset + n]
+        minus = vals[..., offset + n : offset + 2 * n]
+        lap = (plus + minus - 2 * centre_val[..., None]).sum(axis=-1) / h**2
+        return -(hbar**2) / (2 * mass) * lap / centre_val
+
+    q_minus = q_total(5, None, gm1)
+    q_plus = q_total(5 + 2 * n, None, gp1)
+    f_rel = -(q_plus - q_minus) / (2 * h) - f_cm
+    if external_force is None:
+        f_u = np.zeros(arr.shape[:-1])
+    else:
+        f = np.asarray(external_force(arr), dtype=float)
+        if f.shape != arr.shape:
+            raise ValueError(f"external_force must return the shape of its input {arr.shape}.")
+        f_u = f.sum(axis=-1)
+    return f_u, f_cm, f_rel
+
+
+# ----------------------------------------------------------------------------------------------
+# classical nonlinear Schrödinger equation, Eq. (72)
+
+
+def quantum_potential(psi, grid, *, mass: float = 1.0, hbar: float = 1.0,
+                      density_floor: float = DENSITY_FLOOR) -> np.ndarray:  # fmt: skip
+    """Q = −(ħ²/2m) ∇²|ψ|/|ψ| on a uniform grid (spectral Laplacian), regularised in the tails.
+
+    Computed as −(ħ²/2m) R ∇²R/(R² + δ²), R = |ψ|, δ² = ``density_floor``·max R²: exact where
+    |ψ|² ≫ δ², → 0 where |ψ|² ≪ δ² (far tails, where R is round-off). Spectrally accurate for
+    smooth R negligible at the grid's ends; singular (and floored) at nodes of ψ.
+
+    Parameters
+    ----------
+    psi : array_like, complex, shape of the grid
+    grid : ndarray or tuple of ndarray
+        Uniform grid.
+    mass, hbar : float
+        m > 0 (the mass in the kinetic term; M for the centre of mass) and ħ > 0.
+    density_floor : float
+        In (0, 1).
+
+    Returns
+    -------
+    ndarray, float, shape of the grid (energy units)
+
+    Raises
+    ------
+    ValueError
+        For a bad grid, shape, non-finite or vanishing ψ, or parameters out of range.
+    """
+    axes = _grid.as_grid(grid)
+    psi = _grid.check_field(psi, axes)
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
+    floor = _floor(density_floor)
+    k2 = sum(k**2 for k in np.meshgrid(*_grid.wavenumbers(axes), indexing="ij"))
+    r = np.abs(psi)
+    if r.max() == 0:
+        raise ValueError("psi vanishes on the whole grid.")
+    return _q_from_amplitude(r, k2, mass, hbar, floor)
+
+
+def _q_from_amplitude(r, k2, mass, hbar, floor):
+    lap = _fft.ifftn(-k2 * _fft.fftn(r)).real
+    return -(hbar**2) / (2 * mass) * r * lap / (r**2 + floor * np.max(r) ** 2)
+
+
+def classical_schrodinger(
+    psi0,
+    grid,
+    potential,
+    t: float,
+    *,
+    n_steps: int,
+    mass: float = 1.0,
+    hbar: float = 1.0,
+    n_frames: int | None = None,
+    density_floor: float = DENSITY_FLOOR,
+):
+    """Evolve the classical nonlinear Schrödinger equation (72): V = U − Q[|ψ|].
+
+    iħ∂_tψ = [−(ħ²/2M)∇² + U − Q]ψ, Q = −(ħ²/2M)∇²|ψ|/|ψ| (:func:`quantum_potential`), whose
+    Madelung form is the classical Hamilton–Jacobi and continuity pair (module docstring).
+    Strang splitting: half kick with U − Q(ψ_n), free FFT drift, half kick with U − Q of the
+    drifted state; consecutive half kicks merge. Second order in dt, norm-preserving; valid
+    until the classical flow folds (a caustic, where ρ becomes singular and Q blows up).
+
+    Parameters
+    ----------
+    psi0 : array_like, complex, shape of the grid
+        Normalised initial state without nodes (Q is singular at nodes).
+    grid : ndarray or tuple of ndarray
+        Uniform periodic grid.
+    potential : array_like or callable
+        Real U on the grid, or ``potential(*mesh)``, as in :func:`qfcore.schrodinger.split_step`.
+    t : float
+        Final time.
+    n_steps : int
+        Number of steps, dt = t/n_steps. Each step needs dt·|ΔV|/ħ ≤ π/2 between neighbouring
+        points for V = U − Q (checked at the start and at every step).
+    mass : float
+        The mass M in the kinetic term (M = Nm for a centre of mass).
+    hbar : float
+        ħ > 0.
+    n_frames : int, optional
+        Return ``Evolution`` with n_frames + 1 equally spaced frames.
+    density_floor : float
+        Regularisation of Q in the tails (:func:`quantum_potential`).
+
+    Returns
+    -------
+    ndarray or qfcore.schrodinger.Evolution
+        As :func:`qfcore.schrodinger.split_step`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`qfcore.schrodinger.split_step` (non-normalised ψ0, bad grid or potential,
+        steps too large for the grid: the message gives the n_steps needed), and if the step
+        condition fails during the run (a caustic approaching).
+    TypeError
+        As :func:`qfcore.schrodinger.split_step`.
+
+    Notes
+    -----
+    Source: paper 004 Eq. (72) (Oriols et al.'s classical wave equation); splitting of Bao,
+    Jin, Markowich, J. Comput. Phys. 175, 487 (2002). Measured error (tests): a Gaussian in
+    U = x²/2 agrees with the exact classical dust solution to ~1e-5 in ρ at dt = 2e-3.
+    """
+    axes = _grid.as_grid(grid)
+    psi = _grid.check_field(psi0, axes, name="psi0")
+    _grid.check_normalised(psi, axes, name="psi0")
+    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
+    floor = _floor(density_floor)
+    n_steps = count(n_steps, "n_steps", 1)
+    if np.ndim(t) != 0 or not np.isrealobj(t):
+        raise TypeError(f"t must be a real scalar (the final time); got {t!r}.")
+    t = float(t)
+    if not np.isfinite(t):
+        raise ValueError(f"t must be finite; got {t}.")
+    if n_frames is not None:
+        n_frames = count(n_frames, "n_frames", 1)
+        if n_frames > n_steps:
+            raise ValueError(f"n_frames must lie in [1, n_steps = {n_steps}]; got {n_frames}.")
+    u = _schrodinger._potential_array(potential, axes)
+    k2 = sum(k**2 for k in np.meshgrid(*_grid.wavenumbers(axes), indexing="ij"))
+    t_kin = _schrodinger._kinetic_array(None, axes, mass, hbar)
+    dt = t / n_steps
+    drift = np.exp(-1j * dt * t_kin / hbar)
+    fft_axes = tuple(range(psi.ndim))
+
+    def potential_now(state):
+        v = u - _q_from_amplitude(np.abs(state), k2, mass, hbar, floor)
+        _schrodinger._check_time_step(v, t, n_steps, hbar)
+        return v
+
+    def advance(state, steps):
+        state = state * np.exp(-0.5j * dt * potential_now(state) / hbar)
+        for k in range(steps):
+            state = _fft.fftn(state, axes=fft_axes, overwrite_x=True)
+            state *= drift
+            state = _fft.ifftn(state, axes=fft_axes, overwrite_x=True)
+            factor = 1.0 if k < steps - 1 else 0.5
+            state *= np.exp(-1j * factor * dt * potential_now(state) / hbar)
+        return state
+
+    if n_frames is None:
+        return advance(psi, n_steps)
+    marks = np.rint(np.arange(n_frames + 1) * n_steps / n_frames).astype(int)
+    frames = np.empty((n_frames + 1, *psi.shape), dtype=complex)
+    frames[0] = psi
+    for j in range(1, n_frames + 1):
+        frames[j] = advance(frames[j - 1], int(marks[j] - marks[j - 1]))
+    return _schrodinger.Evolution(times=marks * dt, psi=frames)
