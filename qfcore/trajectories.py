@@ -1,9 +1,9 @@
 """Trajectory ensembles of stochastic mechanics and de Broglie–Bohm theory, boson velocities,
-centre-of-mass (Oriols) coordinates and the classical nonlinear Schrödinger equation (paper 004).
+centre-of-mass (Oriols) coordinates and forces, and the quantum potential (paper 004).
 
 Source: M. Derakhshani, "Semiclassical Newtonian field theories based on stochastic mechanics
 II" (2022), Sections 2–3, Eqs. (9)–(13), (40)–(57), (72); X. Oriols et al., the centre-of-mass
-scheme it imports (its Eqs. (12)–(13) transformation and Eq. (72) equation).
+scheme it imports (its Eqs. (12)–(13) transformation).
 
 Stochastic mechanics (Eqs. (9)–(11)). With ψ = √ρ e^{iS/ħ} on a 1D grid, the current velocity
 v = ∂_xS/m = (ħ/m) Im(ψ'/ψ) and the osmotic velocity u = (ħ/2m) ρ'/ρ = (ħ/m) Re(ψ'/ψ) drive the
@@ -58,12 +58,9 @@ y_j = x_j − (√N x_cm + x_1)/(√N + 1), j = 2…N. The Jacobian rows satisfy
 x_j = x_cm + y_j − Y/(N + √N) (j ≥ 2), Y = Σ_j y_j; every x_i moves by the same amount when
 x_cm does (∂x_i/∂x_cm = 1, as the paper uses below Eq. (32)).
 
-Classical nonlinear Schrödinger equation, Eq. (72): iħ∂_tψ = [−(ħ²/2M)∂²_x + U − Q[|ψ|]]ψ with
-Q = −(ħ²/2M) ∂²_x|ψ|/|ψ|. In Madelung variables the −Q cancels the quantum potential of the
-Hamilton–Jacobi equation, leaving the classical pair −∂_tS = (∂_xS)²/2M + U and
-∂_tρ = −∂_x(ρ ∂_xS/M). It is solved by Strang splitting with the nonlinear potential evaluated
-after each kinetic step (the potential step keeps |ψ|, hence Q, fixed, so it is exact):
-second order in time (W. Bao, S. Jin, P. A. Markowich, J. Comput. Phys. 175, 487 (2002)).
+Quantum potential Q = −(ħ²/2m)∇²|ψ|/|ψ| (:func:`quantum_potential`), the term that the
+classical nonlinear Schrödinger equation, Eq. (72), subtracts (a solver for Eq. (72) is not part of
+this module yet).
 
 Units: ħ = m = 1 unless given; positions in the grid's length unit, time in m·length²/ħ.
 """
@@ -79,7 +76,6 @@ import scipy.fft as _fft
 import xarray as xr
 
 from qfcore import grid as _grid
-from qfcore import schrodinger as _schrodinger
 from qfcore._checks import count, positive, seeded
 
 __all__ = [
@@ -88,7 +84,6 @@ __all__ = [
     "bohm_ensemble",
     "boson_velocities",
     "center_of_mass_forces",
-    "classical_schrodinger",
     "distinguishable_velocities",
     "from_oriols_coordinates",
     "nelson_ensemble",
@@ -1099,7 +1094,7 @@ def center_of_mass_forces(
 
 
 # ----------------------------------------------------------------------------------------------
-# classical nonlinear Schrödinger equation, Eq. (72)
+# quantum potential
 
 
 def quantum_potential(psi, grid, *, mass: float = 1.0, hbar: float = 1.0,
@@ -1143,112 +1138,3 @@ def quantum_potential(psi, grid, *, mass: float = 1.0, hbar: float = 1.0,
 def _q_from_amplitude(r, k2, mass, hbar, floor):
     lap = _fft.ifftn(-k2 * _fft.fftn(r)).real
     return -(hbar**2) / (2 * mass) * r * lap / (r**2 + floor * np.max(r) ** 2)
-
-
-def classical_schrodinger(
-    psi0,
-    grid,
-    potential,
-    t: float,
-    *,
-    n_steps: int,
-    mass: float = 1.0,
-    hbar: float = 1.0,
-    n_frames: int | None = None,
-    density_floor: float = DENSITY_FLOOR,
-):
-    """Evolve the classical nonlinear Schrödinger equation (72): V = U − Q[|ψ|].
-
-    iħ∂_tψ = [−(ħ²/2M)∇² + U − Q]ψ, Q = −(ħ²/2M)∇²|ψ|/|ψ| (:func:`quantum_potential`), whose
-    Madelung form is the classical Hamilton–Jacobi and continuity pair (module docstring).
-    Strang splitting: half kick with U − Q(ψ_n), free FFT drift, half kick with U − Q of the
-    drifted state; consecutive half kicks merge. Second order in dt, norm-preserving; valid
-    until the classical flow folds (a caustic, where ρ becomes singular and Q blows up).
-
-    Parameters
-    ----------
-    psi0 : array_like, complex, shape of the grid
-        Normalised initial state without nodes (Q is singular at nodes).
-    grid : ndarray or tuple of ndarray
-        Uniform periodic grid.
-    potential : array_like or callable
-        Real U on the grid, or ``potential(*mesh)``, as in :func:`qfcore.schrodinger.split_step`.
-    t : float
-        Final time.
-    n_steps : int
-        Number of steps, dt = t/n_steps. Each step needs dt·|ΔV|/ħ ≤ π/2 between neighbouring
-        points for V = U − Q (checked at the start and at every step).
-    mass : float
-        The mass M in the kinetic term (M = Nm for a centre of mass).
-    hbar : float
-        ħ > 0.
-    n_frames : int, optional
-        Return ``Evolution`` with n_frames + 1 equally spaced frames.
-    density_floor : float
-        Regularisation of Q in the tails (:func:`quantum_potential`).
-
-    Returns
-    -------
-    ndarray or qfcore.schrodinger.Evolution
-        As :func:`qfcore.schrodinger.split_step`.
-
-    Raises
-    ------
-    ValueError
-        As :func:`qfcore.schrodinger.split_step` (non-normalised ψ0, bad grid or potential,
-        steps too large for the grid: the message gives the n_steps needed), and if the step
-        condition fails during the run (a caustic approaching).
-    TypeError
-        As :func:`qfcore.schrodinger.split_step`.
-
-    Notes
-    -----
-    Source: paper 004 Eq. (72) (Oriols et al.'s classical wave equation); splitting of Bao,
-    Jin, Markowich, J. Comput. Phys. 175, 487 (2002). Measured error (tests): a Gaussian in
-    U = x²/2 agrees with the exact classical dust solution to ~1e-5 in ρ at dt = 2e-3.
-    """
-    axes = _grid.as_grid(grid)
-    psi = _grid.check_field(psi0, axes, name="psi0")
-    _grid.check_normalised(psi, axes, name="psi0")
-    mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
-    floor = _floor(density_floor)
-    n_steps = count(n_steps, "n_steps", 1)
-    if np.ndim(t) != 0 or not np.isrealobj(t):
-        raise TypeError(f"t must be a real scalar (the final time); got {t!r}.")
-    t = float(t)
-    if not np.isfinite(t):
-        raise ValueError(f"t must be finite; got {t}.")
-    if n_frames is not None:
-        n_frames = count(n_frames, "n_frames", 1)
-        if n_frames > n_steps:
-            raise ValueError(f"n_frames must lie in [1, n_steps = {n_steps}]; got {n_frames}.")
-    u = _schrodinger._potential_array(potential, axes)
-    k2 = sum(k**2 for k in np.meshgrid(*_grid.wavenumbers(axes), indexing="ij"))
-    t_kin = _schrodinger._kinetic_array(None, axes, mass, hbar)
-    dt = t / n_steps
-    drift = np.exp(-1j * dt * t_kin / hbar)
-    fft_axes = tuple(range(psi.ndim))
-
-    def potential_now(state):
-        v = u - _q_from_amplitude(np.abs(state), k2, mass, hbar, floor)
-        _schrodinger._check_time_step(v, t, n_steps, hbar)
-        return v
-
-    def advance(state, steps):
-        state = state * np.exp(-0.5j * dt * potential_now(state) / hbar)
-        for k in range(steps):
-            state = _fft.fftn(state, axes=fft_axes, overwrite_x=True)
-            state *= drift
-            state = _fft.ifftn(state, axes=fft_axes, overwrite_x=True)
-            factor = 1.0 if k < steps - 1 else 0.5
-            state *= np.exp(-1j * factor * dt * potential_now(state) / hbar)
-        return state
-
-    if n_frames is None:
-        return advance(psi, n_steps)
-    marks = np.rint(np.arange(n_frames + 1) * n_steps / n_frames).astype(int)
-    frames = np.empty((n_frames + 1, *psi.shape), dtype=complex)
-    frames[0] = psi
-    for j in range(1, n_frames + 1):
-        frames[j] = advance(frames[j - 1], int(marks[j] - marks[j - 1]))
-    return _schrodinger.Evolution(times=marks * dt, psi=frames)

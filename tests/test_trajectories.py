@@ -295,60 +295,6 @@ def moments(psi):
     return sc.position_moments(psi, X)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grid-scale instability of the Eq. (72) splitting in the tails (|psi| ~ 1e-6 max, the "
-    "density-floor transition) trips the step check mid-run; unresolved, see module report",
-)
-def test_classical_schrodinger_free_fall_does_not_spread():
-    psi0 = states.gaussian_wavepacket(X, -4.0, 1.0, 1.0)
-    ev = tr.classical_schrodinger(psi0, X, lambda q: 2.0 * q, 2.0, n_steps=800, n_frames=4)
-    quantum = sc.split_step(psi0, X, lambda q: 2.0 * q, 2.0, n_steps=800)
-    for t, psi in zip(ev.times, ev.psi, strict=True):
-        mean, cov = moments(psi)
-        assert abs(mean[0] - (-4.0 + t - t**2)) < 1e-6  # centre: x0 + p t - t^2 (F = -2)
-        assert abs(math.sqrt(cov[0, 0]) - 1.0) < 1e-6  # no dispersion
-    assert math.sqrt(moments(quantum)[1][0, 0]) > 1.4  # the linear equation spreads: sqrt(2)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="grid-scale instability of the Eq. (72) splitting in the tails (|psi| ~ 1e-6 max, the "
-    "density-floor transition) trips the step check mid-run; unresolved, see module report",
-)
-def test_classical_schrodinger_matches_classical_dust_in_oscillator():
-    # uniform initial velocity p: x(t) = x0 cos t + p sin t, so the density is
-    # rho0((x - p sin t)/cos t)/|cos t| and the velocity (-x0 sin t + p cos t): sigma0 |cos t|
-    s0, p, t_end = 2.0, 0.5, 0.9
-    psi0 = states.gaussian_wavepacket(X, 0.0, s0, p)
-    ev = tr.classical_schrodinger(psi0, X, lambda q: 0.5 * q**2, t_end, n_steps=900, n_frames=3)
-    for t, psi in zip(ev.times, ev.psi, strict=True):
-        c = math.cos(t)
-        x0 = (X - p * math.sin(t)) / c
-        rho = np.exp(-(x0**2) / (2 * s0**2)) / (math.sqrt(2 * math.pi) * s0 * abs(c))
-        assert np.max(np.abs(np.abs(psi) ** 2 - rho)) < 1e-5, t
-        v, _ = tr.velocity_fields(psi, X)
-        core = rho > 1e-3 * rho.max()
-        assert np.max(np.abs(v[core] - (-x0[core] * math.sin(t) + p * c))) < 1e-4, t
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="grid-scale instability of the Eq. (72) splitting in the tails (|psi| ~ 1e-6 max, the "
-    "density-floor transition) trips the step check mid-run; unresolved, see module report",
-)
-def test_classical_schrodinger_is_second_order():
-    psi0 = states.gaussian_wavepacket(X, 0.0, 2.0, 0.5)
-
-    def run(steps):
-        return tr.classical_schrodinger(psi0, X, lambda q: 0.5 * q**2, 0.8, n_steps=steps)
-
-    ref = run(1600)
-    e1 = np.max(np.abs(run(50) - ref))
-    e2 = np.max(np.abs(run(100) - ref))
-    assert 3.3 < e1 / e2 < 4.7
-
-
 def test_quantum_potential_of_gaussian():
     s = 1.3
     psi = states.gaussian_wavepacket(X, 0.4, s, 0.0)
@@ -409,13 +355,3 @@ def test_errors_bosons_and_coordinates():
         tr.center_of_mass_forces(None, np.zeros(3), step=1e-3)
     with pytest.raises(ValueError, match="step"):
         tr.center_of_mass_forces(lambda q: np.ones(q.shape[:-1]), np.zeros(3), step=0.0)
-
-
-def test_errors_classical_schrodinger():
-    psi0 = states.gaussian_wavepacket(X, 0.0, 1.0, 0.0)
-    with pytest.raises(ValueError, match="not normalised"):
-        tr.classical_schrodinger(2 * psi0, X, 0.0, 1.0, n_steps=10)
-    with pytest.raises(ValueError, match="n_steps >="):
-        tr.classical_schrodinger(psi0, X, lambda q: 50 * q**2, 1.0, n_steps=2)
-    with pytest.raises(ValueError, match="n_frames"):
-        tr.classical_schrodinger(psi0, X, 0.0, 1.0, n_steps=2, n_frames=3)
