@@ -5,6 +5,7 @@ import math
 import numba
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -291,8 +292,8 @@ def test_center_of_mass_forces_product_gaussian():
 # classical nonlinear Schrödinger equation, Eq. (72)
 
 
-def moments(psi):
-    return sc.position_moments(psi, X)
+def moments(psi, grid=X):
+    return sc.position_moments(psi, grid)
 
 
 def test_quantum_potential_of_gaussian():
@@ -355,3 +356,162 @@ def test_errors_bosons_and_coordinates():
         tr.center_of_mass_forces(None, np.zeros(3), step=1e-3)
     with pytest.raises(ValueError, match="step"):
         tr.center_of_mass_forces(lambda q: np.ones(q.shape[:-1]), np.zeros(3), step=0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# classical nonlinear Schrödinger equation, Eq. (72), by characteristics
+
+XS = sympy.Symbol("x")
+
+
+def test_classical_schrodinger_free_fall_keeps_its_shape():
+    # U = 2x, F = -2: every label moves by p0 t/M - t^2/M and keeps J = 1 (S0 = p0 x), so the
+    # dust falls rigidly; p = p0 - 2t and the action A = int (p^2/2M - 2q) dt is
+    # p0^2 t/2M - 2 p0 t^2/M + 4t^3/3M - 2 q0 t, so psi = R0(x - x_c) exp(i(p0 q0 + A)).
+    mass, x0, p0 = 2.0, 4.0, 1.0
+    psi0 = states.gaussian_wavepacket(X, x0, 1.0, p0)
+    ev = tr.classical_schrodinger(psi0, X, 2 * XS, 3.0, mass=mass, n_frames=6)
+    assert isinstance(ev, sc.Evolution)
+    assert np.allclose(ev.times, np.linspace(0, 3, 7))
+    for t, psi in zip(ev.times, ev.psi, strict=True):
+        centre = x0 + p0 * t / mass - t**2 / mass
+        q0 = X - p0 * t / mass + t**2 / mass
+        action = p0**2 * t / (2 * mass) - 2 * p0 * t**2 / mass + 4 * t**3 / (3 * mass) - 2 * q0 * t
+        exact = states.gaussian_wavepacket(X, centre, 1.0, 0.0).real * np.exp(
+            1j * (p0 * q0 + action)
+        )
+        # error budget: |psi| < 1e-8 max|psi| zeroed (threshold 1e-16) plus Hermite interpolation
+        assert np.max(np.abs(psi - exact)) < 2e-8, t
+        mean, cov = moments(psi)
+        assert abs(mean[0] - centre) < 1e-9, t
+        assert abs(math.sqrt(cov[0, 0]) - 1.0) < 5e-8, t  # no dispersion
+        assert abs(np.sum(np.abs(psi) ** 2) * (X[1] - X[0]) - 1) < 2e-8, t
+    callable_form = tr.classical_schrodinger(
+        psi0, X, lambda q: 2 * q, 3.0, force=lambda q: -2.0,
+        force_derivatives=lambda q: (0.0, 0.0), mass=mass,
+    )  # fmt: skip
+    assert np.max(np.abs(callable_form - ev.psi[-1])) < 1e-12
+    # the linear Schroedinger equation spreads: sigma(t) = sqrt(1 + (hbar t / 2 M sigma0^2)^2)
+    quantum = sc.split_step(psi0, X, lambda q: 2.0 * q, 3.0, n_steps=300, mass=mass)
+    mean, cov = moments(quantum)
+    assert abs(mean[0] - (x0 + p0 * 3 / mass - 9 / mass)) < 1e-6  # Ehrenfest: same centre
+    assert abs(math.sqrt(cov[0, 0]) - 1.25) < 1e-6
+
+
+def test_classical_schrodinger_oscillator_breathes_until_the_caustic():
+    # U = x^2/2, M = omega = 1, S0 = p0 x: q = q0 cos t + p0 sin t, J = cos t, so the density
+    # is rho0((x - p0 sin t)/cos t)/cos t (width sigma0 cos t) and p = -q0 sin t + p0 cos t
+    x0, p0 = 1.0, 0.5
+    psi0 = states.gaussian_wavepacket(X, x0, 1.0, p0)
+    ev = tr.classical_schrodinger(psi0, X, XS**2 / 2, 1.5, n_frames=5)
+    for t, psi in zip(ev.times, ev.psi, strict=True):
+        mean, cov = moments(psi)
+        assert abs(mean[0] - (x0 * math.cos(t) + p0 * math.sin(t))) < 1e-9, t
+        assert abs(math.sqrt(cov[0, 0]) - math.cos(t)) < 5e-8, t
+        assert abs(np.sum(np.abs(psi) ** 2) * (X[1] - X[0]) - 1) < 2e-8, t
+        if math.cos(t) < 0.3:  # packet narrower than 6 grid steps: spectral v is less accurate
+            continue
+        v, _ = tr.velocity_fields(psi, X)
+        core = np.abs(psi) ** 2 > 1e-3 * np.max(np.abs(psi) ** 2)
+        labels = (X[core] - p0 * math.sin(t)) / math.cos(t)
+        assert np.max(np.abs(v[core] - (-labels * math.sin(t) + p0 * math.cos(t)))) < 1e-6, t
+    # the first caustic is at T/4 = pi/2 for every label; the far-tail labels (rho0 ~ 1e-16 max)
+    # carry round-off in p0' ~ 1e-5 and fold that much earlier unless a higher threshold drops them
+    with pytest.raises(ValueError, match=r"first caustic at t = 1\.5707"):
+        tr.classical_schrodinger(psi0, X, XS**2 / 2, 1.6)
+    with pytest.raises(ValueError, match=r"first caustic at t = 1\.570796"):
+        tr.classical_schrodinger(psi0, X, XS**2 / 2, 1.6, threshold=1e-12)
+    # a converging chirp S0 = -x^2/2: J = cos t - sin t folds at pi/4
+    chirp = states.gaussian_wavepacket(X, 0.0, 1.0, 0.0) * np.exp(-0.5j * X**2)
+    with pytest.raises(ValueError, match=r"first caustic at t = 0\.785398"):
+        tr.classical_schrodinger(chirp, X, XS**2 / 2, 1.0, threshold=1e-12)
+
+
+def test_classical_schrodinger_coherent_state_is_not_a_classical_solution():
+    # The quantum coherent state (width sqrt(hbar/2 M omega)) keeps its width; the same initial
+    # (rho, S) as classical dust, Eq. (72), breathes as sigma0 |cos omega t| and folds at T/4.
+    mass, hbar, omega = 4.0, 0.5, 0.5
+    grid = np.linspace(-12.0, 12.0, 2048, endpoint=False)
+    sigma0 = math.sqrt(hbar / (2 * mass * omega))
+    psi0 = states.gaussian_wavepacket(grid, 2.0, sigma0, 0.3, hbar=hbar)
+    potential = mass * omega**2 * XS**2 / 2
+    t_end = 1.2 / omega
+    ev = tr.classical_schrodinger(psi0, grid, potential, t_end, mass=mass, hbar=hbar, n_frames=4)
+    quantum = sc.split_step(
+        psi0, grid, sympy.lambdify(XS, potential), t_end, n_steps=800, mass=mass, hbar=hbar,
+        n_frames=4,
+    )  # fmt: skip
+    for t, psi, psi_q in zip(ev.times, ev.psi, quantum.psi, strict=True):
+        (mean, cov), (mean_q, cov_q) = moments(psi, grid), moments(psi_q, grid)
+        assert abs(mean[0] - mean_q[0]) < 1e-6, t  # same centre (Ehrenfest, quadratic U)
+        assert abs(math.sqrt(cov_q[0, 0]) - sigma0) < 1e-6, t  # quantum: no dispersion
+        assert abs(math.sqrt(cov[0, 0]) - sigma0 * math.cos(omega * t)) < 5e-8, t  # breathes
+    assert math.sqrt(moments(ev.psi[-1], grid)[1][0, 0]) < 0.4 * sigma0
+    with pytest.raises(ValueError, match=r"first caustic at t = 3\.14"):  # T/4 = pi/2 omega
+        tr.classical_schrodinger(psi0, grid, potential, 3.2, mass=mass, hbar=hbar)
+
+
+def test_classical_schrodinger_solves_eq72():
+    # independent check: the characteristic solution satisfies the PDE (72) itself, with
+    # d/dt by a fourth-order difference of five solutions and d^2/dx^2 and Q spectrally
+    mass, hbar, t, d = 1.5, 0.7, 0.5, 1e-2
+    potential = sympy.cos(XS) / 2 + XS
+    psi0 = states.gaussian_wavepacket(X, 0.5, 1.0, 0.3, hbar=hbar)
+    frames = [
+        tr.classical_schrodinger(psi0, X, potential, t + j * d, mass=mass, hbar=hbar)
+        for j in (-2, -1, 0, 1, 2)
+    ]
+    dpsi = (frames[0] - 8 * frames[1] + 8 * frames[3] - frames[4]) / (12 * d)
+    psi = frames[2]
+    k = 2 * np.pi * np.fft.fftfreq(X.size, X[1] - X[0])
+    kinetic = hbar**2 / (2 * mass) * np.fft.ifft(k**2 * np.fft.fft(psi))
+    q = tr.quantum_potential(psi, X, mass=mass, hbar=hbar)
+    linear = 1j * hbar * dpsi - kinetic - sympy.lambdify(XS, potential)(X) * psi
+    core = np.abs(psi) ** 2 > 1e-3 * np.max(np.abs(psi) ** 2)
+    scale = np.max(np.abs(psi))
+    assert np.max(np.abs(linear + q * psi)[core]) < 1e-6 * scale  # Eq. (72) holds
+    assert np.max(np.abs(linear)[core]) > 1e-2 * scale  # the linear equation does not
+
+
+def test_errors_classical_schrodinger():
+    psi0 = states.gaussian_wavepacket(X, 0.0, 1.0, 0.0)
+    u = 2 * XS
+    with pytest.raises(ValueError, match="not normalised"):
+        tr.classical_schrodinger(2 * psi0, X, u, 1.0)
+    with pytest.raises(ValueError, match="one 1D array"):
+        tr.classical_schrodinger(np.ones((4, 4)) / 4, (X[:4], X[:4]), u, 1.0)
+    with pytest.raises(TypeError, match="potential must be a callable"):
+        tr.classical_schrodinger(psi0, X, 3.0, 1.0)
+    with pytest.raises(ValueError, match="needs force"):
+        tr.classical_schrodinger(psi0, X, lambda q: 2 * q, 1.0)
+    with pytest.raises(ValueError, match="mind the sign"):
+        tr.classical_schrodinger(psi0, X, lambda q: 2 * q, 1.0, force=lambda q: 2.0,
+                                 force_derivatives=lambda q: (0.0, 0.0))  # fmt: skip
+    with pytest.raises(ValueError, match=r"force_derivatives\[0\] does not match"):
+        tr.classical_schrodinger(psi0, X, lambda q: q**2 / 2, 1.0, force=lambda q: -q,
+                                 force_derivatives=lambda q: (1.0, 0.0))  # fmt: skip
+    with pytest.raises(ValueError, match="pair"):
+        tr.classical_schrodinger(psi0, X, lambda q: 2 * q, 1.0, force=lambda q: -2.0,
+                                 force_derivatives=lambda q: 0.0 * q)  # fmt: skip
+    with pytest.raises(TypeError, match="force must be a callable"):
+        tr.classical_schrodinger(psi0, X, lambda q: 2 * q, 1.0, force=-2.0,
+                                 force_derivatives=lambda q: (0.0, 0.0))  # fmt: skip
+    with pytest.raises(ValueError, match="derived from a sympy potential"):
+        tr.classical_schrodinger(psi0, X, u, 1.0, force=lambda q: -2.0)
+    with pytest.raises(ValueError, match="position symbol only"):
+        tr.classical_schrodinger(psi0, X, sympy.Symbol("g") * XS, 1.0)
+    with pytest.raises(ValueError, match=">= 0"):
+        tr.classical_schrodinger(psi0, X, u, -1.0)
+    with pytest.raises(TypeError, match="real scalar"):
+        tr.classical_schrodinger(psi0, X, u, "1.0")
+    with pytest.raises(ValueError, match="> 0 when n_frames"):
+        tr.classical_schrodinger(psi0, X, u, 0.0, n_frames=2)
+    with pytest.raises(ValueError, match="n_frames must be >= 1"):
+        tr.classical_schrodinger(psi0, X, u, 1.0, n_frames=0)
+    with pytest.raises(ValueError, match="mass must be"):
+        tr.classical_schrodinger(psi0, X, u, 1.0, mass=0.0)
+    with pytest.raises(ValueError, match="left the grid"):
+        tr.classical_schrodinger(psi0, X, u, 5.0)  # centre at -25
+    with pytest.raises(ValueError, match="not resolved by the grid"):
+        tr.classical_schrodinger(psi0, X, XS**2 / 2, 1.555)  # width 0.016 < grid step 0.05
+    assert np.max(np.abs(tr.classical_schrodinger(psi0, X, u, 0.0) - psi0)) < 1e-8
