@@ -41,16 +41,6 @@ def outcome_rate(n: int, n_samples: int) -> tuple[float, float]:
     return n_samples / (t2 - t1), n_samples / (t1 - t0)
 
 
-def liouvillian(h, ops, kappa):
-    n = h.shape[0]
-    eye = np.eye(n)
-    sup = -1j * (np.kron(eye, h) - np.kron(h.T, eye))
-    for op in ops:
-        ld = op.conj().T @ op
-        sup += kappa * (np.kron(op.conj(), op) - 0.5 * np.kron(eye, ld) - 0.5 * np.kron(ld.T, eye))
-    return sup
-
-
 def evolve_check(n_batch: int) -> tuple[float, float]:
     """(seconds for evolve of n_batch samples, max |ρ − ρ_exact|)."""
     rng = np.random.default_rng(1)
@@ -66,7 +56,7 @@ def evolve_check(n_batch: int) -> tuple[float, float]:
     rho0 = np.outer(psi, psi.conj()).reshape(-1, order="F")
     worst = 0.0
     for s in range(min(n_batch, 32)):
-        sup = liouvillian(h, cl.lindblad_operators(ds.sigma.values[s]), kappa)
+        sup = cl.liouvillian(h, cl.lindblad_operators(ds.sigma.values[s]), kappa)
         for i, t in enumerate(times):
             exact = (scipy.linalg.expm(sup * t) @ rho0).reshape(n, n, order="F")
             worst = max(worst, float(np.abs(ds.rho.values[s, i] - exact).max()))

@@ -97,6 +97,7 @@ __all__ = [
     "decay_rates",
     "evolve",
     "lindblad_operators",
+    "liouvillian",
     "operator_pairs",
     "outcome",
     "outcome_probabilities",
@@ -646,6 +647,46 @@ def lindblad_operators(sigma, basis=None) -> np.ndarray:
         ops[..., i, k, m] = np.where(up, 1.0, 0.0)
         ops[..., i, m, k] = np.where(up, 0.0, 1.0)
     return u @ ops @ u.conj().T
+
+
+def liouvillian(hamiltonian, operators, kappa: float) -> np.ndarray:
+    """Superoperator of the master equation (15) acting on column-stacked density matrices.
+
+    dρ/dt = −i[H, ρ] + κ Σ_L (LρL† − ½{L†L, ρ}) becomes d vec(ρ)/dt = 𝓛 vec(ρ) with
+    vec(AρB) = (Bᵀ ⊗ A) vec(ρ) (column stacking, ``rho.reshape(-1, order="F")``), so that
+    ρ(t) = expm(𝓛t) ρ(0) gives an integration-free reference for :func:`evolve`
+    (H. P. Breuer and F. Petruccione, *The Theory of Open Quantum Systems*, OUP 2002, §3.2).
+
+    Parameters
+    ----------
+    hamiltonian : array_like, complex, shape (N, N)
+        Hermitian H, energy units (ħ = 1).
+    operators : array_like, complex, shape (n_ops, N, N)
+        Lindblad operators, e.g. from :func:`lindblad_operators` for one σ.
+    kappa : float
+        Collapse rate κ > 0, 1/time.
+
+    Returns
+    -------
+    ndarray, complex, shape (N², N²)
+
+    Raises
+    ------
+    ValueError
+        For a non-Hermitian or non-square H, operators of the wrong shape, or ``kappa <= 0``.
+    """
+    ops = np.asarray(operators, dtype=complex)
+    if ops.ndim != 3 or ops.shape[1] != ops.shape[2]:
+        raise ValueError(f"operators must have shape (n_ops, N, N); got {ops.shape}.")
+    n = ops.shape[1]
+    h = _check_hamiltonian(hamiltonian, n)
+    kappa = positive(kappa, "kappa")
+    eye = np.eye(n)
+    sup = -1j * (np.kron(eye, h) - np.kron(h.T, eye))
+    for op in ops:
+        ld = op.conj().T @ op
+        sup += kappa * (np.kron(op.conj(), op) - 0.5 * np.kron(eye, ld) - 0.5 * np.kron(ld.T, eye))
+    return sup
 
 
 def rate_matrix(sigma) -> np.ndarray:

@@ -77,19 +77,8 @@ def reference_asymptote(sig):
     return absorbing[0]
 
 
-def liouvillian(h, ops, kappa):
-    """Column-stacking superoperator of −i[H,ρ] + κ Σ (LρL† − ½{L†L, ρ})."""
-    n = h.shape[0]
-    eye = np.eye(n)
-    sup = -1j * (np.kron(eye, h) - np.kron(h.T, eye))
-    for op in ops:
-        ld = op.conj().T @ op
-        sup += kappa * (np.kron(op.conj(), op) - 0.5 * np.kron(eye, ld) - 0.5 * np.kron(ld.T, eye))
-    return sup
-
-
 def exact_rho(rho0, h, ops, kappa, times):
-    sup = liouvillian(h, ops, kappa)
+    sup = cl.liouvillian(h, ops, kappa)
     vec = rho0.reshape(-1, order="F")
     n = rho0.shape[0]
     return np.stack([(scipy.linalg.expm(sup * t) @ vec).reshape(n, n, order="F") for t in times])
@@ -559,3 +548,26 @@ def test_errors():
         cl.born_product(3, 4)
     with pytest.raises(ValueError, match="n must be"):
         cl.operator_pairs(1)
+
+
+def test_liouvillian_matches_qutip_and_preserves_trace():
+    rng = np.random.default_rng(11)
+    n = 3
+    m = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    h = m + m.conj().T
+    ops = cl.lindblad_operators(np.array([1.0, -1.0]))
+    sup = cl.liouvillian(h, ops, 0.7)
+    ref = qutip.liouvillian(qutip.Qobj(h), [np.sqrt(0.7) * qutip.Qobj(op) for op in ops])
+    np.testing.assert_allclose(sup, ref.full(), atol=1e-13)  # QuTiP stacks columns too
+    # trace preservation: vec(1)^T L = 0
+    np.testing.assert_allclose(np.eye(n).reshape(-1, order="F") @ sup, 0, atol=1e-13)
+
+
+def test_liouvillian_errors():
+    ops = cl.lindblad_operators(np.array([1.0]))
+    with pytest.raises(ValueError, match="operators must have shape"):
+        cl.liouvillian(np.eye(2), ops[0], 1.0)
+    with pytest.raises(ValueError, match="kappa must be"):
+        cl.liouvillian(np.eye(2), ops, 0.0)
+    with pytest.raises(ValueError, match="Hermitian"):
+        cl.liouvillian(np.array([[0, 1], [0, 0]]), ops, 1.0)
