@@ -135,22 +135,6 @@ def _start_block(z, lo, zr, zi, cr, ci, kk):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _release(cr, ci, ar, ai, kk):  # pragma: no cover - compiled
-    """Release one pending factor e^{−600} where the running amplitude exceeds 1."""
-    scaled = False
-    for j in range(cr.size):
-        if kk[j] > 0:
-            if abs(cr[j]) + abs(ci[j]) > 1.0:
-                cr[j] *= _EXP_MSTEP
-                ci[j] *= _EXP_MSTEP
-                ar[j] *= _EXP_MSTEP
-                ai[j] *= _EXP_MSTEP
-                kk[j] -= 1
-            scaled = scaled or kk[j] > 0
-    return scaled
-
-
-@numba.njit(cache=True)
 def _all_zero(cr, ci):  # pragma: no cover - compiled
     for j in range(cr.size):
         if cr[j] != 0.0 or ci[j] != 0.0:
@@ -159,8 +143,9 @@ def _all_zero(cr, ci):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _release_many(cr, ci, ar, ai, kk):  # pragma: no cover - compiled
-    """_release for several accumulated amplitudes ar[k, j] + i ai[k, j] per point."""
+def _release(cr, ci, ar, ai, kk):  # pragma: no cover - compiled
+    """Release one pending factor e^{−600} where the running amplitude c exceeds 1, scaling c and
+    the accumulated amplitudes ar[k, j] + i ai[k, j] of each point with it."""
     scaled = False
     for j in range(cr.size):
         if kk[j] > 0:
@@ -207,7 +192,7 @@ def _spectral_q(z, v, p, inv_sqrt, block):  # pragma: no cover - compiled
                     ar[k, j] += qr * cr[j] - qi * ci[j]
                     ai[k, j] += qr * ci[j] + qi * cr[j]
             if scaled:
-                scaled = _release_many(cr, ci, ar, ai, kk)
+                scaled = _release(cr, ci, ar, ai, kk)
             elif n % 32 == 0 and _all_zero(cr, ci):
                 break
         for j in range(m):
@@ -230,7 +215,7 @@ def _amplitude_rows(z, d, inv_sqrt):  # pragma: no cover - compiled
         lo = blk * _POINTS_PER_BLOCK
         m = min(_POINTS_PER_BLOCK, n_points - lo)
         zr, zi, cr, ci = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
-        ar, ai = np.zeros(m), np.zeros(m)  # unused by rows; _release scales them too
+        ar, ai = np.zeros((0, m)), np.zeros((0, m))  # rows accumulate nothing
         kk = np.empty(m, dtype=np.int64)
         scaled = _start_block(z, lo, zr, zi, cr, ci, kk)
         for n in range(d):
