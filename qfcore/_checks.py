@@ -48,3 +48,13 @@ def seeded(rng) -> tuple[np.random.Generator, int | str]:
             f"rng must be a numpy.random.Generator, an int seed or None; got {type(rng).__name__}."
         )
     return np.random.default_rng(seed), seed
+
+
+def hermitian(matrix: np.ndarray, name: str, rtol: float, fix: str = "") -> None:
+    """ValueError unless max|A − A†| ≤ rtol·max|A| (relative, so that any units pass)."""
+    scale = max(float(np.abs(matrix).max()), 1e-300)
+    if np.abs(matrix - matrix.conj().T).max() > rtol * scale:
+        raise ValueError(
+            f"{name} is not Hermitian (|A - A^dagger| > {rtol:g} max|A|); use (A + A^dagger)/2"
+            + (f" or {fix}." if fix else ".")
+        )

@@ -86,7 +86,7 @@ import sympy as sp
 import xarray as xr
 from scipy.integrate import cumulative_trapezoid, solve_ivp
 
-from qfcore._checks import count, positive, seeded
+from qfcore._checks import count, hermitian, positive, seeded
 
 __all__ = [
     "DENSITY_GRID",
@@ -203,12 +203,7 @@ def _check_hamiltonian(hamiltonian, n: int) -> np.ndarray:
     h = _as_complex(hamiltonian, "hamiltonian")
     if h.shape != (n, n):
         raise ValueError(f"hamiltonian must have shape ({n}, {n}) to match rho0; got {h.shape}.")
-    scale = max(float(np.abs(h).max()), 1e-300)
-    if np.abs(h - h.conj().T).max() > 1e-12 * scale:
-        raise ValueError(
-            "hamiltonian is not Hermitian (|H - H^dagger| > 1e-12 max|H|); use (H + H^dagger)/2 "
-            "or set H[j, i] = conj(H[i, j])."
-        )
+    hermitian(h, "hamiltonian", 1e-12, "set H[j, i] = conj(H[i, j])")
     return h
 
 

@@ -104,7 +104,7 @@ import numpy as np
 import xarray as xr
 from scipy.integrate import cumulative_trapezoid, solve_ivp
 
-from qfcore._checks import count, positive, seeded
+from qfcore._checks import count, hermitian, positive, seeded
 
 __all__ = [
     "MAX_COPY_PROBABILITY",
@@ -142,12 +142,7 @@ def _check_hamiltonian(hamiltonian) -> np.ndarray:
     h = h.astype(complex)
     if not np.all(np.isfinite(h)):
         raise ValueError("hamiltonian holds non-finite entries; pass a finite matrix.")
-    scale = max(np.abs(h).max(), 1e-300)
-    if np.abs(h - h.conj().T).max() > 1e-12 * scale:
-        raise ValueError(
-            "hamiltonian is not Hermitian (|H - H^dagger| > 1e-12 max|H|); use (H + H^dagger)/2 "
-            "or fix the off-diagonal elements so that H[b, a] = conj(H[a, b])."
-        )
+    hermitian(h, "hamiltonian", 1e-12, "set H[b, a] = conj(H[a, b])")
     return h
 
 

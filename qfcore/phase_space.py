@@ -81,7 +81,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import expm_multiply
 
-from qfcore._checks import count
+from qfcore._checks import count, hermitian
 
 __all__ = [
     "NORM_ATOL",
@@ -310,12 +310,7 @@ def _check_state(state, n_modes: int):
             )
         return dims, psi[:, None], np.ones(1)
     rho = arr.reshape(big_d, big_d)
-    scale = max(float(np.abs(rho).max()), 1e-300)
-    if np.abs(rho - rho.conj().T).max() > HERMITIAN_RTOL * scale:
-        raise ValueError(
-            "state is not Hermitian (|rho - rho^dagger| > 1e-10 max|rho|); pass "
-            "(rho + rho^dagger)/2 or fix the matrix."
-        )
+    hermitian(rho, "state", HERMITIAN_RTOL, "fix the density matrix")
     trace = float(np.trace(rho).real)
     if abs(trace - 1.0) > NORM_ATOL:
         raise ValueError(f"state has trace {trace:.9g}, not 1; divide it by its trace.")
@@ -338,9 +333,7 @@ def _check_hamiltonian(hamiltonian, big_d: int) -> np.ndarray:
             f"hamiltonian must be a ({big_d}, {big_d}) matrix on the state's Fock space "
             f"(modes in C order, as np.kron(A_1, A_2)); got shape {h.shape}."
         )
-    scale = max(float(np.abs(h).max()), 1e-300)
-    if np.abs(h - h.conj().T).max() > HERMITIAN_RTOL * scale:
-        raise ValueError("hamiltonian is not Hermitian; pass (H + H^dagger)/2 or fix H.")
+    hermitian(h, "hamiltonian", HERMITIAN_RTOL)
     return h
 
 
@@ -1054,8 +1047,7 @@ def evolve_density_matrix(generator, rho0, times) -> np.ndarray:
             f"generator has shape {generator.shape}; rho0 of shape {rho.shape} needs "
             f"({big_d**2}, {big_d**2}). Build it with the same dims."
         )
-    if np.abs(rho - rho.conj().T).max() > HERMITIAN_RTOL * max(np.abs(rho).max(), 1e-300):
-        raise ValueError("rho0 is not Hermitian; pass (rho + rho^dagger)/2.")
+    hermitian(rho, "rho0", HERMITIAN_RTOL)
     t = np.asarray(times, dtype=float).reshape(-1)
     if t.size == 0 or not np.all(np.isfinite(t)) or t[0] < 0:
         raise ValueError("times must be a non-empty array of finite times >= 0.")
