@@ -77,7 +77,9 @@ Units: ħ = 1; κ and H in energy units, times in 1/energy.
 
 from __future__ import annotations
 
+import itertools
 import numbers
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -91,11 +93,13 @@ from qfcore._checks import count, hermitian, positive, seeded
 __all__ = [
     "DENSITY_GRID",
     "NORM_TOL",
+    "LambdaAverage",
     "born_frequencies",
     "born_product",
     "collapse_solution",
     "decay_rates",
     "evolve",
+    "lambda_average",
     "lindblad_operators",
     "liouvillian",
     "operator_pairs",
@@ -105,6 +109,7 @@ __all__ = [
     "sample_disk",
     "sigma_values",
     "sigmas",
+    "sign_patterns",
     "singlet_average",
     "singlet_density",
 ]
@@ -867,6 +872,13 @@ def _rhs(rho, h, w, decay, kappa):
     return out
 
 
+def _detection_populations(rho, h, u, detection_time) -> np.ndarray:
+    """|β_I|² = ⟨χ_I|e^{−iHt_d}ρ0e^{iHt_d}|χ_I⟩, normalised (the default β of :func:`evolve`)."""
+    prop = scipy.linalg.expm(-1j * float(detection_time) * h)
+    p = np.clip(np.diag(u.conj().T @ prop @ rho @ prop.conj().T @ u).real, 0.0, None)
+    return p / p.sum()
+
+
 def evolve(
     rho0,
     hamiltonian,
@@ -953,10 +965,7 @@ def evolve(
     if not (np.isfinite(detection_time) and detection_time >= 0):
         raise ValueError(f"detection_time must be finite and >= 0; got {detection_time!r}.")
     if beta is None:
-        prop = scipy.linalg.expm(-1j * float(detection_time) * h)
-        rho_d = u.conj().T @ prop @ rho @ prop.conj().T @ u
-        p = np.clip(np.diag(rho_d).real, 0.0, None)
-        p = p / p.sum()
+        p = _detection_populations(rho, h, u, detection_time)
     else:
         p = _check_beta(beta)
         if p.shape[-1] != n or p.ndim > 2 or (p.ndim == 2 and p.shape[0] not in (1, n_samples)):
@@ -1018,3 +1027,91 @@ def evolve(
             "source": "Donadi & Hossenfelder, Eqs. (13)-(15)",
         },
     )
+
+
+class LambdaAverage(NamedTuple):
+    """Result of :func:`lambda_average`."""
+
+    #: ⟨ρ(t)⟩ over uniform λ, shape (n_t, N, N), computational basis.
+    rho: np.ndarray
+    #: :func:`evolve`'s Dataset for one λ per sign pattern (``sample`` = pattern).
+    patterns: xr.Dataset
+    #: Probability of each pattern, shape (n_patterns,), summing to 1.
+    weight: np.ndarray
+
+
+def sign_patterns(beta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every sign pattern of σ_2 … σ_N with non-zero probability under uniform λ.
+
+    The λ_K are independent and P(σ_K > 0) = |β_K|²/S_K with S_K = Σ_{I≤K}|β_I|² (Eq. (18)), so a
+    pattern's probability is a product. A λ realising it: |λ_K| = 1 gives σ_K = |β_K|² > 0 and
+    λ_K = 0 gives σ_K = −S_{K−1} ≤ 0 (counted as negative, as in :func:`sigmas`).
+
+    Parameters
+    ----------
+    beta : array_like, complex, shape (N,)
+        Normalised amplitudes ⟨χ_I|Ψ*(t_d)⟩, N ≥ 2.
+
+    Returns
+    -------
+    signs : ndarray, float, shape (n_patterns, N−1)
+        ±1 per pattern (n_patterns ≤ 2^(N−1)).
+    weight : ndarray, shape (n_patterns,)
+        Probabilities, summing to 1.
+    lam : ndarray, complex, shape (n_patterns, N−1)
+        One hidden-variable sample per pattern.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For ``beta`` that is not a normalised finite vector of length ≥ 2.
+    """
+    p = _check_beta(beta)
+    if p.ndim != 1:
+        raise ValueError(f"beta must be one vector of shape (N,); got shape {np.shape(beta)}.")
+    s = np.cumsum(p)
+    up = np.divide(p[1:], s[1:], out=np.zeros(p.size - 1), where=s[1:] > 0)
+    signs = np.array(list(itertools.product([1.0, -1.0], repeat=p.size - 1)))
+    weight = np.prod(np.where(signs > 0, up, 1 - up), axis=1)
+    keep = weight > 0
+    return signs[keep], weight[keep], np.where(signs[keep] > 0, 1.0, 0.0).astype(complex)
+
+
+def lambda_average(
+    rho0, hamiltonian, kappa: float, times, *, basis=None, detection_time: float = 0.0
+) -> LambdaAverage:
+    """Exact average of ρ(t) over uniform hidden variables, as a finite sum over sign patterns.
+
+    ρ(t) depends on λ only through the signs of the σ's (they select the Lindblad operators,
+    Eq. (14)), so ⟨ρ(t)⟩_λ = Σ_patterns P(pattern) ρ_pattern(t) with the probabilities of
+    :func:`sign_patterns`; each ρ_pattern is integrated once by :func:`evolve`. This replaces a
+    Monte Carlo over λ by at most 2^(N−1) integrations, with the solver's error only.
+
+    Parameters
+    ----------
+    rho0, hamiltonian, kappa, times, basis, detection_time
+        As in :func:`evolve`; β is taken from the populations of e^{−iHt_d}ρ0e^{iHt_d} in the
+        detector basis (the default of :func:`evolve`).
+
+    Returns
+    -------
+    LambdaAverage
+        (rho, patterns, weight); rho has shape (n_t, N, N).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`evolve`.
+    """
+    rho = _check_rho(rho0)
+    n = rho.shape[0]
+    h = _check_hamiltonian(hamiltonian, n)
+    u = _check_basis(basis, n)
+    if not isinstance(detection_time, numbers.Real) or isinstance(detection_time, bool):
+        raise TypeError(f"detection_time must be a real number; got {type(detection_time)}.")
+    if not (np.isfinite(detection_time) and detection_time >= 0):
+        raise ValueError(f"detection_time must be finite and >= 0; got {detection_time!r}.")
+    beta = np.sqrt(_detection_populations(rho, h, u, detection_time))
+    _, weight, lam = sign_patterns(beta)
+    ds = evolve(rho, h, kappa, lam, times, beta=beta, basis=basis)
+    return LambdaAverage(np.einsum("s,stij->tij", weight, ds.rho.values), ds, weight)

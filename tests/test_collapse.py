@@ -571,3 +571,31 @@ def test_liouvillian_errors():
         cl.liouvillian(np.eye(2), ops, 0.0)
     with pytest.raises(ValueError, match="Hermitian"):
         cl.liouvillian(np.array([[0, 1], [0, 0]]), ops, 1.0)
+
+
+def test_sign_patterns_realise_their_signs_and_weights():
+    beta = random_state(np.random.default_rng(4), 4)
+    signs, weight, lam = cl.sign_patterns(beta)
+    np.testing.assert_array_equal(cl.sigmas(beta, lam), signs)
+    assert weight.sum() == pytest.approx(1.0, abs=1e-14)
+    # P(outcome K) = P(sigma_K > 0 and sigma_M <= 0 for M > K): Eq. (22) in closed form
+    outcomes = cl.outcome(beta, lam)
+    by_outcome = np.bincount(outcomes, weights=weight, minlength=4)
+    np.testing.assert_allclose(by_outcome, cl.outcome_probabilities(beta), atol=1e-14)
+
+
+def test_lambda_average_collapses_to_born_populations():
+    """H = 0: the averaged state ends diagonal with Born weights (every pattern collapses to its
+    outcome, weighted as in Eq. (22)); at t = 0 it is rho0."""
+    psi = random_state(np.random.default_rng(8), 3)
+    res = cl.lambda_average(psi, np.zeros((3, 3)), 1.0, [0.0, 60.0])
+    np.testing.assert_allclose(res.rho[0], np.outer(psi, psi.conj()), atol=1e-12)
+    np.testing.assert_allclose(res.rho[-1], np.diag(np.abs(psi) ** 2), atol=1e-9)
+    assert res.patterns.sizes["sample"] == res.weight.size <= 4
+
+
+def test_sign_patterns_errors():
+    with pytest.raises(ValueError, match="one vector"):
+        cl.sign_patterns(np.eye(2))
+    with pytest.raises(ValueError, match="not normalised"):
+        cl.sign_patterns([1.0, 1.0])
