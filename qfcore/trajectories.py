@@ -1027,6 +1027,9 @@ def center_of_mass_forces(
 
     F_U = Σ_i F_ext(x_i) (Eq. (48)); F_cm = −∂_{x_cm} Q_cm with Q_cm = −(ħ²/2M) ∂²_{x_cm}R/R
     (Eqs. (40), (55)); F_rel = −∂_{x_cm} Σ_j Q_j (Eqs. (41), (56)), with M = Nm and R = |Ψ|.
+    For a Gaussian of width σ_cm, Q_cm = (ħ²/4Mσ_cm²)[1 − (x − x̄)²/(2σ_cm²)] and
+    F_cm ≈ ħ²√N/(4mσ³): the paper's Eqs. (54)–(55) print ħ for ħ², 2M for 4M and drop the 2 in
+    the bracket (an erratum for notebook 04).
     As ∂x_i/∂x_cm = 1 at fixed y, ∂_{x_cm} is the derivative along (1, …, 1); as the Laplacian
     splits (Eqs. (12)–(13)), Σ_j Q_j = Q − Q_cm with Q = −(ħ²/2m) Σ_i ∂²_{x_i}R/R. All
     derivatives are central finite differences of ``amplitude`` with spacing ``step``:
