@@ -16,7 +16,10 @@ Covered:
   coupling of Eqs. (46)–(57);
 - its Theorem 2 (Eqs. (20)–(32)): ensemble averages of quadratic observables are quantum
   expectation values with the metric sandwiched between the momenta, the identity Eq. (24), and
-  the failure of the same statement at fourth order in p.
+  the failure of the same statement at fourth order in p;
+- the centre-of-mass coordinates of X. Oriols et al. used by M. Derakhshani (2022, paper 004),
+  Eqs. (12)–(13), which split the N-particle Laplacian without cross terms and give the
+  Schrödinger equation (36) with M = Nm.
 
 Conventions: coordinates q1…qd and time t are real symbols, m and ħ (``hbar``) positive symbols,
 ρ(q, t) > 0 and S(q, t) real functions, V(q) and A_i(q) real functions. Units are carried
@@ -45,6 +48,7 @@ __all__ = [
     "MadelungFields",
     "MeasurementDerivation",
     "MeasurementHamiltonian",
+    "OriolsTransformation",
     "Theorem2Derivation",
     "continuity_equation",
     "copy_rule_mean_flow",
@@ -60,6 +64,8 @@ __all__ = [
     "madelung_fields",
     "measurement_derivation",
     "measurement_hamiltonian",
+    "oriols_general_n",
+    "oriols_transformation",
     "quantum_potential",
     "schrodinger_residual",
     "theorem2_derivation",
@@ -1213,3 +1219,152 @@ def copy_rule_mean_flow(dm: DiscreteMadelung, rule: str = "corrected") -> tuple:
         loss = sum(occupation[a] * occupation[b] * per_pair(a, b) for b in range(m) if b != a)
         flow.append(sp.simplify(sp.expand((gain - loss) / n)))
     return tuple(flow)
+
+
+# ---------------------------------------------------------------------------------------------
+# centre-of-mass (Oriols) coordinates, paper 004 Eqs. (12)-(13), (36)
+
+
+@dataclass(frozen=True)
+class OriolsTransformation:
+    """The coordinates of Eqs. (12)–(13) for N particles and the identities they satisfy.
+
+    Every ``*_residual`` simplifies to zero (a matrix of zeros) when the identity holds.
+    """
+
+    n: int
+    #: Particle coordinates x_1 … x_N and the new coordinates x_cm, y_2 … y_N (real symbols).
+    x: tuple
+    x_cm: sp.Symbol
+    y: tuple
+    #: x_cm(x) and y_j(x) (Eqs. (12)–(13)), and the inverse x_i(x_cm, y).
+    forward: tuple
+    inverse: tuple
+    #: J = ∂(x_cm, y_2, …, y_N)/∂(x_1, …, x_N) and the inverse metric G = J Jᵀ.
+    jacobian: sp.Matrix
+    metric: sp.Matrix
+    #: G − diag(1/N, 1, …, 1): zero means Σ_i ∂²_{x_i} = (1/N)∂²_{x_cm} + Σ_j ∂²_{y_j}.
+    metric_residual: sp.Matrix
+    #: inverse(forward(x)) − x.
+    inverse_residual: sp.Matrix
+    #: The kinetic operators of Eqs. (37) and (36), with M = Nm, applied to e^{k·u}.
+    kinetic_residual: sp.Expr
+    #: ∂(x_j − x_k)/∂x_cm at fixed y for every pair (a pair potential exerts no force on x_cm).
+    pair_residual: sp.Matrix
+    #: Σ_i x_i² − (N x_cm² + Σ_j y_j²): the map x ↦ (√N x_cm, y) is orthogonal.
+    norm_residual: sp.Expr
+    #: Wave numbers k_cm, k_2 … k_N of the test function e^{k·u} and the masses m, M = Nm.
+    k: tuple
+    m: sp.Symbol
+
+
+@cache
+def oriols_transformation(n_particles: int) -> OriolsTransformation:
+    """The Oriols centre-of-mass transformation for N particles, Eqs. (12)–(13), in sympy.
+
+    x_cm = (1/N) Σ_i x_i and y_j = x_j − (√N x_cm + x_1)/(√N + 1) for j = 2 … N. The map
+    u = (x_cm, y) = A x is linear, so for any f, Σ_i ∂²_{x_i} f = Σ_ab (A Aᵀ)_ab ∂_a∂_b f:
+    the Laplacian has no cross terms and becomes (1/N)∂²_{x_cm} + Σ_j ∂²_{y_j} exactly when
+    A Aᵀ = diag(1/N, 1, …, 1) (``metric_residual``). The same identity is checked on
+    e^{k·u} with symbolic k (for a constant-coefficient operator this fixes its symbol, so it
+    is a complete proof): −(ħ²/2m)Σ_i ∂²_{x_i} = −(ħ²/2M)∂²_{x_cm} − (ħ²/2m)Σ_j ∂²_{y_j} with
+    M = Nm, the kinetic term of Eq. (36) (``kinetic_residual``). Also returned: the inverse map
+    (x_1 = x_cm − Y/√N, x_j = x_cm + y_j − Y/(N + √N), Y = Σ_j y_j), the invariance of every
+    difference x_j − x_k under a shift of x_cm (so U_int exerts no force on x_cm, Eq. (30)) and
+    the orthogonality Σ x_i² = N x_cm² + Σ y_j². For all N at once see :func:`oriols_general_n`.
+
+    Parameters
+    ----------
+    n_particles : int
+        N ≥ 2. Sympy's cost grows like N³; N ≤ 8 takes seconds.
+
+    Returns
+    -------
+    OriolsTransformation
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-integer N or N < 2.
+
+    Notes
+    -----
+    Source: paper 004, Eqs. (12)–(13), (36)–(37), and X. Oriols, D. Tena and A. Benseny,
+    arXiv:1602.03988 (2016), Appendix A.1.
+    """
+    n = count(n_particles, "n_particles", 2, " (one centre of mass and at least one y_j)")
+    x = sp.symbols(f"x1:{n + 1}", real=True)
+    x_cm = sp.Symbol("x_cm", real=True)
+    y = sp.symbols(f"y2:{n + 1}", real=True)
+    m = sp.Symbol("m", positive=True)
+    root = sp.sqrt(n)
+    cm = sp.Add(*x) / n
+    forward = (cm, *(x[j] - (root * cm + x[0]) / (root + 1) for j in range(1, n)))
+    total = sp.Add(*y)
+    inverse = (
+        x_cm - total / root,
+        *(x_cm + y[j - 1] - total / (n + root) for j in range(1, n)),
+    )
+    jac = sp.Matrix([[sp.diff(u, xi) for xi in x] for u in forward])
+    metric = sp.simplify(jac * jac.T)
+    target = sp.diag(sp.Rational(1, n), *([1] * (n - 1)))
+    back = sp.Matrix(
+        [sp.expand(e.subs(dict(zip((x_cm, *y), forward, strict=True)))) for e in inverse]
+    )
+    k = sp.symbols(f"k_cm k2:{n + 1}", real=True)
+    wave = sp.exp(sp.I * sp.Add(*(ki * ui for ki, ui in zip(k, forward, strict=True))))
+    big_m = n * m
+    kinetic_x = -(HBAR**2) / (2 * m) * sp.Add(*(sp.diff(wave, xi, 2) for xi in x))
+    kinetic_u = (
+        HBAR**2 * k[0] ** 2 / (2 * big_m) + HBAR**2 / (2 * m) * sp.Add(*(q**2 for q in k[1:]))
+    ) * wave
+    kinetic = sp.simplify((kinetic_x - kinetic_u) / wave)
+    pairs = [inverse[a] - inverse[b] for a in range(n) for b in range(a + 1, n)]
+    pair = sp.Matrix([sp.diff(d, x_cm) for d in pairs])
+    norm = sp.expand(sp.Add(*(e**2 for e in inverse)) - n * x_cm**2 - sp.Add(*(q**2 for q in y)))
+    return OriolsTransformation(
+        n=n,
+        x=x,
+        x_cm=x_cm,
+        y=y,
+        forward=forward,
+        inverse=inverse,
+        jacobian=jac,
+        metric=metric,
+        metric_residual=sp.simplify(metric - target),
+        inverse_residual=sp.simplify(back - sp.Matrix(x)),
+        kinetic_residual=kinetic,
+        pair_residual=pair,
+        norm_residual=sp.simplify(norm),
+        k=k,
+        m=m,
+    )
+
+
+def oriols_general_n() -> dict[str, sp.Expr]:
+    """The entries of the inverse metric A Aᵀ of Eqs. (12)–(13) for a symbolic N.
+
+    With ∂x_cm/∂x_i = 1/N and ∂y_j/∂x_i = δ_ij − c − d δ_i1, c = 1/(N + √N), d = 1/(√N + 1)
+    (j ≥ 2), the entries are sums over i = 1 … N that sympy does in closed form:
+
+    - ``"cm_cm"``: Σ_i (1/N)² = 1/N;
+    - ``"cm_y"``: Σ_i (1/N)(δ_ij − c − dδ_i1) = (1 − Nc − d)/N, which must vanish;
+    - ``"y_y_offset"``: Σ_i (δ_ij − c − dδ_i1)(δ_ik − c − dδ_i1) − δ_jk
+      = −2c + Nc² + 2cd + d², which must vanish (same for j = k and j ≠ k, both ≥ 2).
+
+    Together they prove the Laplacian splitting of :func:`oriols_transformation` for every N.
+
+    Returns
+    -------
+    dict
+        The three simplified expressions and the symbol ``"N"`` (positive integer).
+    """
+    big_n = sp.Symbol("N", positive=True, integer=True)
+    c = 1 / (big_n + sp.sqrt(big_n))
+    d = 1 / (sp.sqrt(big_n) + 1)
+    return {
+        "N": big_n,
+        "cm_cm": sp.simplify(big_n * (1 / big_n) ** 2),
+        "cm_y": sp.simplify((1 - big_n * c - d) / big_n),
+        "y_y_offset": sp.simplify(-2 * c + big_n * c**2 + 2 * c * d + d**2),
+    }

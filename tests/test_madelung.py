@@ -12,6 +12,7 @@ import sympy as sp
 from sympy.calculus.euler import euler_equations
 
 from qfcore import madelung as M
+from qfcore import trajectories as tr
 
 HBAR = sp.Symbol("hbar", positive=True)
 
@@ -458,3 +459,51 @@ def test_discrete_madelung_errors():
         M.discrete_madelung(2.0)
     with pytest.raises(ValueError, match="rule must be"):
         M.copy_rule_mean_flow(M.discrete_madelung(2), "backwards")
+
+
+# ---------------------------------------------------------------------------------------------
+# Oriols centre-of-mass coordinates (paper 004, Eqs. (12)-(13), (36))
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_oriols_transformation_splits_the_laplacian(n):
+    o = M.oriols_transformation(n)
+    assert o.metric_residual.is_zero_matrix
+    assert o.metric[0, 0] == sp.Rational(1, n)
+    assert o.inverse_residual.is_zero_matrix
+    assert sp.simplify(o.kinetic_residual) == 0
+    assert o.pair_residual.is_zero_matrix
+    assert o.norm_residual == 0
+
+
+def test_oriols_kinetic_residual_fails_with_the_wrong_mass():
+    # the residual is not trivially zero: with M = m instead of Nm it is (N - 1) hbar^2 k_cm^2/2Nm
+    o = M.oriols_transformation(3)
+    wrong = (
+        o.kinetic_residual
+        + M.HBAR**2 * o.k[0] ** 2 / (2 * 3 * o.m)
+        - M.HBAR**2 * o.k[0] ** 2 / (2 * o.m)
+    )
+    assert sp.simplify(wrong) != 0
+
+
+def test_oriols_transformation_matches_the_numerical_map():
+    o = M.oriols_transformation(4)
+    values = [0.3, -1.2, 2.0, 0.7]
+    sub = dict(zip(o.x, values, strict=True))
+    x_cm, y = tr.oriols_coordinates(np.array(values))
+    assert float(o.forward[0].subs(sub)) == pytest.approx(x_cm)
+    assert [float(e.subs(sub)) for e in o.forward[1:]] == pytest.approx(list(y))
+
+
+def test_oriols_general_n():
+    g = M.oriols_general_n()
+    assert g["cm_cm"] == 1 / g["N"]
+    assert g["cm_y"] == 0 and g["y_y_offset"] == 0
+
+
+def test_oriols_transformation_errors():
+    with pytest.raises(ValueError, match="n_particles"):
+        M.oriols_transformation(1)
+    with pytest.raises(TypeError, match="n_particles"):
+        M.oriols_transformation(2.0)
