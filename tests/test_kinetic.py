@@ -315,6 +315,113 @@ def test_distance_helpers_against_scipy_and_closed_forms():
     np.testing.assert_allclose([p.mean(), q.mean(), p.std(), q.std()], [0, 0, 1, 1], atol=0.03)
 
 
+def test_density_wasserstein_shift_symmetry_and_scipy():
+    from scipy.stats import wasserstein_distance
+
+    x = np.linspace(-6, 6, 481)
+    rho = np.exp(-((x + 0.5) ** 2) / 0.5) + 0.4 * np.exp(-((x - 1.5) ** 2) / 0.3)
+    # a density and its copy on a grid shifted by s: W1 = s exactly (any distribution function)
+    assert kn.density_wasserstein(x, rho, x + 0.37, rho) == pytest.approx(0.37, rel=1e-12)
+    assert kn.density_wasserstein(x, rho, x, 3.0 * rho) < 1e-13  # round-off
+    # symmetric, and independent of the grids up to the O(h^2) of the piecewise-linear F
+    xb = np.linspace(-5, 7, 1201)
+    rb = np.exp(-((xb - 0.2) ** 2) / 0.8)
+    d = kn.density_wasserstein(x, rho, xb, rb)
+    assert d == pytest.approx(kn.density_wasserstein(xb, rb, x, rho), rel=1e-12)
+    ref = wasserstein_distance(x, xb, u_weights=rho, v_weights=rb)  # point masses at the nodes
+    assert d == pytest.approx(ref, abs=2e-4)
+    # consistent with marginal_wasserstein: a huge sample of rb against rho
+    rng = np.random.default_rng(8)
+    pos, _ = kn.sample_sheets(np.outer(rb, [1.0, 1.0]), xb, [0.0, 1.0], 400_000, rng=rng)
+    assert kn.marginal_wasserstein(pos, x, rho) == pytest.approx(d, abs=3e-3)
+
+
+def test_expected_sampling_wasserstein_closed_forms_and_monte_carlo():
+    x = np.linspace(-7, 7, 1401)
+    rho = np.exp(-(x**2) / 2)
+    # K = 1: the mean distance of two draws, 2 sigma / sqrt(pi) (grid error O(h^2) ~ 2e-5)
+    assert kn.expected_sampling_wasserstein(x, rho, 1) == pytest.approx(
+        2 / np.sqrt(np.pi), rel=5e-5
+    )
+    # large K: K^(-1/2) integral of sqrt(2F(1-F)/pi), approached from below
+    from scipy.stats import norm
+
+    big_f = norm.cdf(x)
+    asym = np.trapezoid(np.sqrt(2 * big_f * (1 - big_f) / np.pi), x)
+    ratios = [kn.expected_sampling_wasserstein(x, rho, k) * np.sqrt(k) / asym for k in (100, 10**4)]
+    assert 0.985 < ratios[0] < 0.99 < ratios[1] < 1.0  # measured 0.9877, 0.9990
+    # Monte Carlo means of marginal_wasserstein, also for a density with flat zero regions
+    rng = np.random.default_rng(12)
+    xu = np.linspace(-1, 2, 301)
+    box = ((xu >= 0) & (xu <= 1)).astype(float)
+    for k, grid, dens, draw in (
+        (3, x, rho, lambda k: rng.normal(size=k)),
+        (40, x, rho, lambda k: rng.normal(size=k)),
+        (5, xu, box, lambda k: rng.uniform(size=k)),
+    ):
+        w = [kn.marginal_wasserstein(draw(k), grid, dens) for _ in range(3000)]
+        se = np.std(w) / np.sqrt(len(w))
+        assert kn.expected_sampling_wasserstein(grid, dens, k) == pytest.approx(
+            np.mean(w), abs=4 * se
+        )
+
+
+def test_binomial_mean_absolute_deviation_is_exact_and_robust():
+    from scipy.stats import binom
+
+    # de Moivre's closed form against the direct sum over the binomial distribution
+    for k in (1, 7, 300):
+        n = np.arange(k + 1)
+        for p in (0.0, 0.013, 0.5, 0.77, 1.0):
+            direct = np.sum(binom.pmf(n, k, p) * np.abs(n / k - p))
+            assert kn._binomial_mad(k, p) == pytest.approx(direct, abs=1e-14)
+    # p ~ 1e-307, where scipy's binom.pmf overflows: E|N/K - p| = 2 p (1 - p)^K
+    assert kn._binomial_mad(4000, 7.6e-307) == pytest.approx(2 * 7.6e-307, rel=1e-9)
+    # ... as in the far tails of a narrow (cold) velocity marginal, sigma = 0.05: the large-K law
+    # sigma * 1.2884 / sqrt(K) (measured 1.0087 of it: grid h = sigma / 4, and K finite)
+    v = np.linspace(-3.2, 3.2, 512)
+    cold = kn.expected_sampling_wasserstein(v, np.exp(-(v**2) / 0.005), 4000)
+    assert cold == pytest.approx(0.05 * 1.2884 / np.sqrt(4000), rel=0.02)
+
+
+def test_binned_mass_and_expected_sampling_l1():
+    x = np.linspace(-4, 4, 81)
+    v = np.linspace(-3, 3, 61)
+    f = gaussian_f(x, v, 1.0, 0.8, x0=0.3)
+    xe, ve = np.linspace(-3, 3, 9), np.linspace(-2.5, 2.5, 7)
+    pm = kn.binned_mass(f, x, v, xe, ve)
+    assert pm.dims == ("x", "v") and pm.shape == (8, 6)
+    # total: the cells inside the bins; bins that do not align with the grid split cells
+    inside = kn.binned_mass(f, x, v, [x[0] - 0.05, x[-1] + 0.05], [v[0] - 0.05, v[-1] + 0.05])
+    assert float(inside.sum()) == pytest.approx(1.0, rel=1e-12)
+    # the same density on a finer grid has nearly the same bin masses (O(h^2))
+    xf, vf = np.linspace(-4, 4, 321), np.linspace(-3, 3, 241)
+    pf = kn.binned_mass(gaussian_f(xf, vf, 1.0, 0.8, x0=0.3), xf, vf, xe, ve)
+    assert float(np.abs(pm - pf).sum()) < 2e-3
+    # expected L1 of K independent samples against Monte Carlo, and the large-K law
+    rng = np.random.default_rng(21)
+    for k in (10, 400):
+        d = [
+            kn.binned_l1(*kn.sample_sheets(f, x, v, k, rng=rng), f, x, v, xe, ve)
+            for _ in range(1500)
+        ]
+        expect = kn.expected_sampling_l1(f, x, v, xe, ve, k)
+        assert expect == pytest.approx(np.mean(d), abs=4 * np.std(d) / np.sqrt(len(d)))
+    p = pm.values / float(kn.binned_mass(f, x, v, [-9, 9], [-9, 9]).sum())
+    k = 10**6
+    law = np.sum(np.sqrt(2 * p * (1 - p) / (np.pi * k)))
+    assert kn.expected_sampling_l1(f, x, v, xe, ve, k) == pytest.approx(law, rel=1e-3)
+    # few sheets per bin: far below the square-root law (a power-law fit there is biased);
+    # K = 1 is exactly 2 sum P (1 - P) (measured ratios to the law 0.68, 0.86, 0.99 at K = 3,
+    # 10, 100 for these 48 bins)
+    assert kn.expected_sampling_l1(f, x, v, xe, ve, 1) == pytest.approx(
+        2 * np.sum(p * (1 - p)), rel=1e-12
+    )
+    assert kn.expected_sampling_l1(f, x, v, xe, ve, 3) < 0.7 * np.sum(
+        np.sqrt(2 * p * (1 - p) / (np.pi * 3))
+    )
+
+
 def test_growing_density_warns():
     x = np.linspace(-5, 5, 101)
     v = np.linspace(-2.5, 2.5, 101)
@@ -412,3 +519,17 @@ def test_helper_errors():
         kn.marginal_wasserstein([0.0], x, -np.ones(31))
     with pytest.raises(ValueError, match="sigma must be a finite number > 0"):
         kn.isothermal_sheet(x, v, sigma=0.0, coupling=1.0)
+    with pytest.raises(ValueError, match="rho must have shape"):
+        kn.density_wasserstein(x, np.ones(5), x, np.ones(31))
+    with pytest.raises(ValueError, match="no positive mass"):
+        kn.density_wasserstein(x, np.ones(31), x, np.zeros(31))
+    with pytest.raises(ValueError, match="n_sheets must be >= 1"):
+        kn.expected_sampling_wasserstein(x, np.ones(31), 0)
+    with pytest.raises(TypeError, match="n_sheets must be an int"):
+        kn.expected_sampling_l1(f, x, v, [0.0, 1.0], [0.0, 1.0], 10.0)
+    with pytest.raises(ValueError, match="no positive mass"):
+        kn.expected_sampling_l1(-f, x, v, [0.0, 1.0], [0.0, 1.0], 10)
+    with pytest.raises(ValueError, match="f must have shape"):
+        kn.binned_mass(f[1:], x, v, [0.0, 1.0], [0.0, 1.0])
+    with pytest.raises(ValueError, match="v_edges must be"):
+        kn.binned_mass(f, x, v, [0.0, 1.0], [1.0])

@@ -515,3 +515,195 @@ def test_errors_classical_schrodinger():
     with pytest.raises(ValueError, match="not resolved by the grid"):
         tr.classical_schrodinger(psi0, X, XS**2 / 2, 1.555)  # width 0.016 < grid step 0.05
     assert np.max(np.abs(tr.classical_schrodinger(psi0, X, u, 0.0) - psi0)) < 1e-8
+
+
+# ---------------------------------------------------------------------------------------------
+# vectorised kernels: block normal generator, fdlibm log, tabulated drift
+
+
+def test_block_normals_equal_scalar_draws_and_the_exact_quantile():
+    # the kernels' block generator (central rational for all draws, tails compacted) gives
+    # exactly the scalar draw _normal(key, i), across block edges and for a base off the blocks
+    key, base, n = np.uint64(987654321), np.uint64(1234567), 3 * tr._BLOCK + 17
+    out = np.empty(n)
+    tr._normals(key, base, out)
+    scalar = np.array([tr._normal(key, base + np.uint64(i)) for i in range(n)])
+    assert np.array_equal(out, scalar)
+    u = np.array([tr._uniform(key, base + np.uint64(i)) for i in range(n)])
+    assert np.all((u > 0) & (u < 1))
+    assert np.mean(np.abs(u - 0.5) > 0.425) > 0.1  # the tail path is exercised
+    assert np.allclose(out, ndtri(u), rtol=1e-14, atol=1e-15)
+
+
+def test_fdlibm_log_is_within_one_ulp():
+    rng = np.random.default_rng(7)
+    k = rng.integers(0, 2**53, 200_000)
+    special = [0.075, 0.5 - 2**-53, 1.0, 2.0, 1e-300]
+    x = np.concatenate([(k + 0.5) * 2.0**-53, (np.arange(1000) + 0.5) * 2.0**-53,
+                        2.0 ** -np.arange(1.0, 60.0), special])  # fmt: skip
+    mine = np.array([tr._log(v) for v in x])
+    ref = np.log(x)
+    assert np.max(np.abs(mine - ref) / np.spacing(np.abs(ref) + 1e-300)) <= 1.0  # libm: ≤ ½ ulp
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    for v, m in zip(x[::500], mine[::500], strict=True):
+        exact = mpmath.log(mpmath.mpf(float(v)))
+        assert abs(float((mpmath.mpf(float(m)) - exact) / float(np.spacing(abs(m) + 1e-300)))) < 1
+
+
+def test_tabulated_drift_is_the_bilinear_interpolant():
+    rng = np.random.default_rng(8)
+    field = rng.normal(size=(5, 64))
+    x_first, dx = -3.0, 0.1
+    top = field.shape[1] - 2
+    xs = rng.uniform(x_first - 0.5, x_first + 64 * dx + 0.5, 500)  # includes extrapolation
+    for j, w in ((0, 0.0), (1, 0.25), (3, 1.0)):
+        tab = tr._time_row(field, j, w)
+        for xi in xs:
+            ref = tr._interp(field, j, w, xi, x_first, 1 / dx, field.shape[1])
+            assert abs(tr._lookup(tab, xi, x_first, 1 / dx, top) - ref) < 1e-13
+
+
+@pytest.mark.parametrize("heun", [True, False])
+def test_sde_and_rk4_kernels_match_a_scalar_reference(free, heun):
+    # one step of the blocked, vectorised kernels against the scalar formulas (_interp, _normal)
+    v, u = tr.velocity_fields(free.psi[:2], X)
+    field = np.ascontiguousarray(v + u)
+    n = 2 * tr._BLOCK + 5
+    x0 = np.random.default_rng(9).normal(0.0, 1.5, n)
+    x0[:2] = [X[0] - 5.0, X[-1] + 5.0]  # two particles off the grid
+    j, w0, w1, dt, amp = 0, 0.25, 0.75, 0.02, 0.3
+    key, base = np.uint64(42), np.uint64(10**9)
+    inv_dx = 1 / (X[1] - X[0])
+
+    def b(xi, w):
+        return tr._interp(field, j, w, xi, X[0], inv_dx, X.size)
+
+    x = x0.copy()
+    left = tr._sde_step(x, field, j, w0, w1, dt, amp, key, base, heun, X[0], X[-1], inv_dx)
+    for p in range(n):
+        kick = amp * tr._normal(key, base + np.uint64(p))
+        xn = x0[p] + b(x0[p], w0) * dt + kick
+        if heun:
+            xn = x0[p] + 0.5 * (b(x0[p], w0) + b(xn, w1)) * dt + kick
+        assert abs(x[p] - xn) < 1e-12
+    assert left == np.sum((x < X[0]) | (x > X[-1])) >= 2
+    x = x0.copy()
+    left = tr._rk4_step(x, field, j, w0, w1, dt, X[0], X[-1], inv_dx)
+    wm = 0.5 * (w0 + w1)
+    for p in range(n):
+        k1 = b(x0[p], w0)
+        k2 = b(x0[p] + 0.5 * dt * k1, wm)
+        k3 = b(x0[p] + 0.5 * dt * k2, wm)
+        k4 = b(x0[p] + dt * k3, w1)
+        assert abs(x[p] - (x0[p] + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4))) < 1e-12
+    assert left == np.sum((x < X[0]) | (x > X[-1])) >= 2
+
+
+# ---------------------------------------------------------------------------------------------
+# product-state forces (closed form) and many-body Bohmian trajectories
+
+
+def _sech_configurations(n, n_conf, seed):
+    rng = np.random.default_rng(seed)
+    width = rng.uniform(0.7, 1.3, n)
+    centre = rng.uniform(-1.0, 1.0, n)
+    x = centre + width * np.arctanh(2 * rng.random((n_conf, n)) - 1)
+    z = (x - centre) / width
+    th, s2 = np.tanh(z), 1 / np.cosh(z) ** 2
+    d = np.stack([-th / width, -s2 / width**2, 2 * s2 * th / width**3])
+    amp = lambda q: np.prod(1 / np.cosh((q - centre) / width), axis=-1)  # noqa: E731
+    return x, d, amp
+
+
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_product_state_forces_match_finite_differences(n):
+    # two independent routes: closed form vs central differences (error O(h^2): Richardson)
+    x, d, amp = _sech_configurations(n, 20, n)
+    force = lambda q: 0.3 - 0.2 * q  # noqa: E731
+    exact = tr.product_state_forces(x, d, external_force=force, mass=1.7, hbar=0.8)
+    coarse, fine = (tr.center_of_mass_forces(amp, x, step=h, external_force=force, mass=1.7,
+                                             hbar=0.8) for h in (2e-3, 1e-3))  # fmt: skip
+    assert np.array_equal(exact[0], fine[0])
+    for k in (1, 2):
+        estimate = np.abs(coarse[k] - fine[k]).max() / 3 + 1e-9  # Richardson, O(h^2)
+        assert np.abs(exact[k] - fine[k]).max() < 2 * estimate
+
+
+def test_product_state_forces_gaussian_closed_forms():
+    # equal Gaussians: F_rel = 0 identically and F_cm = hbar^2 N (x_cm - xbar) / (4 m sigma^4)
+    rng = np.random.default_rng(3)
+    sigma, xbar, n = 0.8, 1.5, 12
+    x = xbar + sigma * rng.normal(size=(100, n))
+    d = np.stack([-(x - xbar) / (2 * sigma**2), np.full_like(x, -1 / (2 * sigma**2)),
+                  np.zeros_like(x)])  # fmt: skip
+    _, f_cm, f_rel = tr.product_state_forces(x, d, hbar=1.3, mass=0.9)
+    assert np.abs(f_rel).max() < 1e-13 * np.abs(f_cm).max()
+    assert np.allclose(f_cm, 1.3**2 * n * (x.mean(-1) - xbar) / (4 * 0.9 * sigma**4), rtol=1e-12)
+
+
+def test_product_state_forces_errors():
+    x = np.zeros((4, 3))
+    with pytest.raises(ValueError, match="shape"):
+        tr.product_state_forces(x, np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match="non-finite"):
+        tr.product_state_forces(x, np.full((3, 4, 3), np.nan))
+    with pytest.raises(TypeError, match="callable"):
+        tr.product_state_forces(x, np.zeros((3, 4, 3)), external_force=1.0)
+    with pytest.raises(ValueError, match="mass"):
+        tr.product_state_forces(x, np.zeros((3, 4, 3)), mass=-1.0)
+
+
+def _packets(centres, widths, momenta, force=0.0):
+    def orbitals(x, t):
+        return states.evolved_gaussian(x[..., :, None], t, centres, widths, momenta, force=force)
+
+    return orbitals
+
+
+def test_bohm_many_body_single_gaussian_is_analytic():
+    # x(t) = x_c(t) + (x0 - x_c(0)) sigma(t)/sigma(0) for a packet in a linear potential
+    times = np.linspace(0.0, 3.0, 7)
+    x0 = np.array([[-1.0], [0.2], [1.5]])
+    out = tr.bohm_many_body(_packets(0.3, 0.7, 0.5, force=0.4), x0, times, rtol=1e-10,
+                            atol=1e-12)  # fmt: skip
+    width = 0.7 * np.sqrt(1 + (times / (2 * 0.7**2)) ** 2)
+    centre = 0.3 + 0.5 * times + 0.2 * times**2
+    expect = centre[:, None] + (x0[:, 0] - 0.3)[None, :] * width[:, None] / 0.7
+    assert out.dims == ("time", "configuration", "particle")
+    assert np.abs(out.values[:, :, 0] - expect).max() < 1e-8
+    assert out.attrs["n_velocity_calls"] > 0
+
+
+def test_bohm_many_body_bosons_in_one_orbital_and_exchange_symmetry():
+    times = np.linspace(0.0, 2.0, 5)
+    same = _packets(np.zeros(3), np.ones(3), np.zeros(3))
+    x0 = np.array([[-0.5, 0.1, 0.9]])
+    b = tr.bohm_many_body(same, x0, times, statistics="bosons")
+    d = tr.bohm_many_body(same, x0, times, statistics="distinguishable")
+    assert np.allclose(b.values, d.values, atol=1e-9)  # perm of equal columns = N! product
+    two = _packets(np.array([-2.0, 2.0]), np.array([0.8, 1.1]), np.array([1.0, -1.5]))
+    start = np.array([[-1.7, 2.3], [2.3, -1.7]])  # the second configuration is the swap
+    out = tr.bohm_many_body(two, start, times, statistics="bosons", method="RK45", rtol=1e-9,
+                            atol=1e-11).values  # fmt: skip
+    assert np.allclose(out[:, 0, ::-1], out[:, 1], atol=1e-6)
+
+
+def test_bohm_many_body_errors():
+    times = np.linspace(0.0, 1.0, 3)
+    orb = _packets(0.0, 1.0, 0.0)
+    with pytest.raises(TypeError, match="callable"):
+        tr.bohm_many_body(1.0, np.zeros((1, 1)), times)
+    with pytest.raises(ValueError, match="statistics"):
+        tr.bohm_many_body(orb, np.zeros((1, 1)), times, statistics="fermions")
+    with pytest.raises(ValueError, match="method"):
+        tr.bohm_many_body(orb, np.zeros((1, 1)), times, method="euler")
+    with pytest.raises(ValueError, match="x0"):
+        tr.bohm_many_body(orb, np.zeros(3), times)
+    with pytest.raises(ValueError, match="times"):
+        tr.bohm_many_body(orb, np.zeros((1, 1)), [0.0, 0.0])
+    with pytest.raises(ValueError, match="shape"):
+        tr.bohm_many_body(lambda x, t: (np.ones((1, 2, 2)),) * 2, np.zeros((1, 1)), times)
+    with pytest.raises(ValueError, match="node"):  # Psi = 0 at the start
+        tr.bohm_many_body(lambda x, t: (np.zeros((1, 1, 1)), np.ones((1, 1, 1))), np.zeros((1, 1)),
+                          times)  # fmt: skip
