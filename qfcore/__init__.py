@@ -13,6 +13,7 @@ __all__ = [
     "epistemic",
     "grid",
     "hamilton_jacobi",
+    "kac_zwanzig",
     "kinetic",
     "madelung",
     "ordering",
