@@ -1032,6 +1032,18 @@ def from_oriols_coordinates(x_cm, y) -> np.ndarray:
     return np.concatenate([first[..., None], rest], axis=-1)
 
 
+def _external_force_sum(external_force, arr: np.ndarray) -> np.ndarray:
+    """F_U = Σ_i F_ext(x_i) (Eq. (48)) for configurations ``arr`` (..., N); 0 for None."""
+    if external_force is None:
+        return np.zeros(arr.shape[:-1])
+    if not callable(external_force):
+        raise TypeError("external_force must be None or a callable F_ext(x).")
+    f = np.asarray(external_force(arr), dtype=float)
+    if f.shape != arr.shape:
+        raise ValueError(f"external_force must return the shape of its input {arr.shape}.")
+    return f.sum(axis=-1)
+
+
 def center_of_mass_forces(
     amplitude: Callable,
     x,
@@ -1083,9 +1095,8 @@ def center_of_mass_forces(
     """
     if not callable(amplitude):
         raise TypeError("amplitude must be a callable R(X) of configurations X (..., N).")
-    if external_force is not None and not callable(external_force):
-        raise TypeError("external_force must be None or a callable F_ext(x).")
     arr = _configurations(x)
+    f_u = _external_force_sum(external_force, arr)
     h = positive(step, "step")
     mass, hbar = positive(mass, "mass"), positive(hbar, "hbar")
     n = arr.shape[-1]
@@ -1121,13 +1132,6 @@ def center_of_mass_forces(
     q_minus = q_total(5, None, gm1)
     q_plus = q_total(5 + 2 * n, None, gp1)
     f_rel = -(q_plus - q_minus) / (2 * h) - f_cm
-    if external_force is None:
-        f_u = np.zeros(arr.shape[:-1])
-    else:
-        f = np.asarray(external_force(arr), dtype=float)
-        if f.shape != arr.shape:
-            raise ValueError(f"external_force must return the shape of its input {arr.shape}.")
-        f_u = f.sum(axis=-1)
     return f_u, f_cm, f_rel
 
 
@@ -1522,8 +1526,6 @@ def product_state_forces(
     -----
     Source: paper 004 Eqs. (40)–(57); X. Oriols, D. Tena and A. Benseny, arXiv:1602.03988 (2016).
     """
-    if external_force is not None and not callable(external_force):
-        raise TypeError("external_force must be None or a callable F_ext(x).")
     arr = _configurations(x)
     d = np.asarray(log_amplitude_derivatives, dtype=float)
     if d.shape != (3, *arr.shape):
@@ -1539,13 +1541,7 @@ def product_state_forces(
     big_m = arr.shape[-1] * mass
     f_cm = hbar**2 / (2 * big_m) * (big_c + 2 * big_a * big_b)
     f_rel = hbar**2 / (2 * mass) * (c + 2 * a * b).sum(-1) - f_cm
-    if external_force is None:
-        f_u = np.zeros(arr.shape[:-1])
-    else:
-        f = np.asarray(external_force(arr), dtype=float)
-        if f.shape != arr.shape:
-            raise ValueError(f"external_force must return the shape of its input {arr.shape}.")
-        f_u = f.sum(axis=-1)
+    f_u = _external_force_sum(external_force, arr)
     return f_u, f_cm, f_rel
 
 
