@@ -828,6 +828,10 @@ def gaussian_mixture(x, v, *, weights, x_mean, sigma_x, sigma_v, v_mean=0.0) -> 
     ValueError
         Non-uniform grids, parameters of different lengths, non-positive weights or widths,
         non-finite values, or clumps that lie entirely off the grid (no mass on it).
+
+    Notes
+    -----
+    A definition (no method to cite): the initial conditions of the T4.8 study of notebook 04.
     """
     (xg,) = as_grid(x, name="x")
     (vg,) = as_grid(v, name="v")
@@ -988,6 +992,11 @@ def binned_mass(f, x, v, x_edges, v_edges) -> xr.DataArray:
     ------
     ValueError
         f of the wrong shape, non-uniform grids or bad edges.
+
+    Notes
+    -----
+    Source: conservative remapping of a piecewise-constant (finite-volume) density by cell
+    overlap, e.g. R. J. LeVeque, *Finite Volume Methods for Hyperbolic Problems* (CUP 2002), ch. 4.
     """
     (xg,) = as_grid(x, name="x")
     (vg,) = as_grid(v, name="v")
@@ -1131,6 +1140,11 @@ def density_wasserstein(x_a, rho_a, x_b, rho_b) -> float:
     ------
     ValueError
         Non-uniform grids, ρ of the wrong shape or with no positive mass.
+
+    Notes
+    -----
+    Source: W₁ = ∫|F_a − F_b| dx on the line, S. S. Vallender, Theory Probab. Appl. 18, 784
+    (1973); C. Villani, *Optimal Transport* (Springer 2009), ch. 6.
     """
     xa, ca = _grid_cdf(x_a, rho_a)
     xb, cb = _grid_cdf(x_b, rho_b)
@@ -1190,6 +1204,12 @@ def expected_sampling_wasserstein(x, rho, n_sheets) -> float:
         K < 1, ρ of the wrong shape or with no positive mass, non-uniform grid.
     TypeError
         Non-integer K.
+
+    Notes
+    -----
+    Source: de Moivre's closed form of the binomial mean absolute deviation, P. Diaconis and
+    S. Zabell, Statist. Sci. 6, 284 (1991); E W₁ of the empirical measure, E. del Barrio,
+    E. Giné and C. Matrán, Ann. Probab. 27, 1009 (1999).
     """
     k = count(n_sheets, "n_sheets", 1, " (K, the number of sheets)")
     xg, cum = _grid_cdf(x, rho)
@@ -1236,6 +1256,11 @@ def expected_sampling_l1(f, x, v, x_edges, v_edges, n_sheets) -> float:
         K < 1, f of the wrong shape or with no positive mass, non-uniform grids, bad edges.
     TypeError
         Non-integer K.
+
+    Notes
+    -----
+    Source: P. Diaconis and S. Zabell, Statist. Sci. 6, 284 (1991) (binomial mean absolute
+    deviation).
     """
     k = count(n_sheets, "n_sheets", 1, " (K, the number of sheets)")
     fa = np.clip(np.asarray(f, dtype=float), 0, None)
@@ -1300,6 +1325,11 @@ def phase_space_distances(a, b, *, x_edges=None, v_edges=None) -> xr.Dataset:
     ValueError
         Different output times, datasets that are not outputs of these solvers, one edge array
         without the other, or the errors of the distance functions.
+
+    Notes
+    -----
+    Source: built on :func:`marginal_wasserstein`, :func:`density_wasserstein`,
+    :func:`binned_l1` and :func:`binned_mass` (see their sources).
     """
     if (x_edges is None) != (v_edges is None):
         raise ValueError("give both x_edges and v_edges (for l1) or neither.")
@@ -1370,6 +1400,10 @@ def sampling_noise(vlasov, n_sheets, *, x_edges=None, v_edges=None) -> xr.Datase
         Not a Vlasov output, K < 1, one edge array without the other.
     TypeError
         Non-integer K.
+
+    Notes
+    -----
+    Source: :func:`expected_sampling_wasserstein` and :func:`expected_sampling_l1`.
     """
     k = count(n_sheets, "n_sheets", 1, " (K, the number of sheets)")
     if (x_edges is None) != (v_edges is None):

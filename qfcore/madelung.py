@@ -1358,6 +1358,11 @@ def oriols_general_n() -> dict[str, sp.Expr]:
     -------
     dict
         The three simplified expressions and the symbol ``"N"`` (positive integer).
+
+    Notes
+    -----
+    Source: paper 004, Eqs. (12)–(13); X. Oriols, D. Tena and A. Benseny, arXiv:1602.03988
+    (2016), Appendix A.1.
     """
     big_n = sp.Symbol("N", positive=True, integer=True)
     c = 1 / (big_n + sp.sqrt(big_n))

@@ -921,7 +921,7 @@ def boson_velocities(
     if statistics != "bosons":
         raise ValueError(f"statistics must be 'bosons' or 'distinguishable'; got {statistics!r}.")
     perm, rows = permanent_row_derivatives(orbitals, orbital_derivatives)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return hbar / mass * np.imag(rows / perm[..., None])
 
 
@@ -941,7 +941,7 @@ def distinguishable_velocities(
             f"orbitals and orbital_derivatives must have the same shape; got {a.shape} and "
             f"{b.shape}."
         )
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return (
             hbar
             / mass
@@ -1650,8 +1650,7 @@ def bohm_many_body(
             raise ValueError(
                 f"orbitals must return (phi, dphi) of shape {want}; got {phi.shape}, {dphi.shape}."
             )
-        with np.errstate(over="ignore"):
-            vel = boson_velocities(phi, dphi, mass=mass, hbar=hbar, statistics=statistics)
+        vel = boson_velocities(phi, dphi, mass=mass, hbar=hbar, statistics=statistics)
         return vel.ravel()  # non-finite at a node: the integrator rejects the trial step
 
     start = rhs(t[0], x.ravel()).reshape(shape)
