@@ -30,11 +30,25 @@ from pathlib import Path
 import numpy as np
 
 from qfcore._paths import figures_dir
+from qfcore.tables import Table
 
-__all__ = ["Claim", "current", "format_table", "merge", "record", "start", "summary", "table"]
+__all__ = [
+    "TABLE_COLUMNS",
+    "Claim",
+    "current",
+    "display_row",
+    "format_table",
+    "merge",
+    "record",
+    "start",
+    "summary",
+    "table",
+]
 
 KINDS = ("check", "erratum", "beyond")
 STATUSES = ("pass", "fail", "erratum", "info")
+#: The columns of every claims table (terminal, notebook, web book).
+TABLE_COLUMNS = ("id", "source", "paper", "computed", "tolerance", "status")
 _ID_RE = re.compile(r"^T\d+\.\d+(-[A-Za-z0-9_.+=-]+)?$")
 
 
@@ -210,28 +224,88 @@ def record(
     return claim
 
 
-def table(claims: list[Claim] | list[dict] | None = None):
-    """The claims as a :class:`pandas.DataFrame` (default: those of the current notebook).
+def table(claims: list[Claim] | list[dict] | None = None) -> Table:
+    """The claims as a table shown whole: every row, full source text, status coloured.
 
     Parameters
     ----------
     claims : list of Claim or list of dict, optional
+        Default: those of the current notebook.
 
     Returns
     -------
-    pandas.DataFrame
-        Columns id, source, kind, expected, computed, rtol, atol, status.
+    qfcore.tables.Table
+        Columns :data:`TABLE_COLUMNS` plus ``note``, one row per claim, values rounded to
+        their tolerance (:func:`display_row`). Displayed in a notebook it renders as HTML and
+        plain text, and its output metadata ``["qfcore"]["claims"]`` holds the full records
+        (what the web book's ledger and errata pages are built from).
 
     Raises
     ------
     KeyError
-        If a dict record lacks one of those keys.
-    """
-    import pandas as pd
+        If a dict record lacks a ledger key.
 
-    rows = [asdict(c) if isinstance(c, Claim) else dict(c) for c in (claims or current())]
-    cols = ["id", "source", "kind", "expected", "computed", "rtol", "atol", "status"]
-    return pd.DataFrame(rows, columns=[*cols, "note", "notebook"])[cols]
+    Examples
+    --------
+    >>> path = start("99_example")
+    >>> _ = record("T0.2-product", 0.5001, 0.5, atol=1e-3, source="Eq. (10)")
+    >>> table().rows[0][:6]
+    ['T0.2-product', 'Eq. (10)', '0.500', '0.500', 'atol 0.001', 'PASS']
+    """
+    records = _records(claims)
+    rows = [[*display_row(r).values(), r["note"]] for r in records]
+    return Table(
+        [*TABLE_COLUMNS, "note"],
+        rows,
+        status=[r["status"] for r in records],
+        css_class="qfcore-claims",
+        metadata={"claims": records},
+    )
+
+
+def display_row(record: Claim | dict) -> dict[str, str]:
+    """One claim as the strings every claims table shows, rounded to the claim's tolerance.
+
+    Parameters
+    ----------
+    record : Claim or dict
+        A ledger record.
+
+    Returns
+    -------
+    dict
+        Keys :data:`TABLE_COLUMNS`: ``id``, ``source``, ``paper`` (``—`` when there is no
+        expected value), ``computed``, ``tolerance`` (``rtol …, atol …`` or ``exact``) and
+        ``status`` (upper case). Numbers are printed to the last digit their tolerance
+        resolves, so noise below the tolerance (parallel reductions) never changes the text.
+
+    Raises
+    ------
+    KeyError
+        If a dict record lacks a ledger key.
+
+    Examples
+    --------
+    >>> display_row({"id": "T0.3-product", "source": "Methods", "expected": 0.567862,
+    ...              "computed": 0.56786205, "rtol": None, "atol": 5e-7, "status": "pass"})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'id': 'T0.3-product', 'source': 'Methods', 'paper': '0.5678620', 'computed': '0.5678621',
+     'tolerance': 'atol 5e-07', 'status': 'PASS'}
+    """
+    r = asdict(record) if isinstance(record, Claim) else record
+    abs_tol = _abs_tolerance(r["expected"], r["rtol"], r["atol"])
+    return {
+        "id": r["id"],
+        "source": r["source"],
+        "paper": "—" if r["expected"] is None else _fmt(r["expected"], abs_tol),
+        "computed": _fmt(r["computed"], abs_tol),
+        "tolerance": _tolerance_text(r["rtol"], r["atol"]),
+        "status": r["status"].upper(),
+    }
+
+
+def _records(claims) -> list[dict]:
+    return [asdict(c) if isinstance(c, Claim) else dict(c) for c in (claims or current())]
 
 
 def summary(claims: list[Claim] | list[dict] | None = None) -> str:
@@ -253,12 +327,13 @@ def summary(claims: list[Claim] | list[dict] | None = None) -> str:
     KeyError
         If a dict record lacks a key of :func:`table`.
     """
-    t = table(claims)
-    counts = t.status.value_counts()
-    line = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
-    targets = sorted({c.split("-")[0] for c in t.id}, key=lambda k: int(k.split(".")[1]))
+    records = _records(claims)
+    line = ", ".join(f"{sum(r['status'] == s for r in records)} {s}" for s in STATUSES)
+    targets = sorted({r["id"].split("-")[0] for r in records}, key=lambda k: int(k.split(".")[1]))
     covered = [
-        k for k in targets if t[t.id.str.startswith(k + "-")].status.isin(["pass", "erratum"]).any()
+        k
+        for k in targets
+        if any(r["id"].startswith(k + "-") and r["status"] in ("pass", "erratum") for r in records)
     ]
     return f"{line}\ntargets with a passing or erratum record: {', '.join(covered)}"
 
@@ -296,7 +371,8 @@ def merge(folder: Path | None = None, notebooks: list[str] | None = None) -> lis
 def format_table(records: list[dict]) -> str:
     """A plain-text claims table: id, source, paper value, computed value, tolerance, status.
 
-    Values are rounded to the digit of their tolerance; the last line counts the statuses.
+    Values are rounded to the digit of their tolerance (:func:`display_row`); the last line
+    counts the statuses.
 
     Parameters
     ----------
@@ -312,20 +388,8 @@ def format_table(records: list[dict]) -> str:
     KeyError
         If a record lacks a ledger key.
     """
-    header = ("id", "source", "paper", "computed", "tolerance", "status")
-    rows = []
-    for r in records:
-        abs_tol = _abs_tolerance(r["expected"], r["rtol"], r["atol"])
-        rows.append(
-            (
-                r["id"],
-                r["source"],
-                "—" if r["expected"] is None else _fmt(r["expected"], abs_tol, width=28),
-                _fmt(r["computed"], abs_tol, width=28),
-                _tolerance_text(r["rtol"], r["atol"]),
-                r["status"].upper(),
-            )
-        )
+    header = TABLE_COLUMNS
+    rows = [tuple(display_row(r).values()) for r in records]
     widths = [
         max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
         for i, h in enumerate(header)
@@ -387,13 +451,12 @@ def _tolerance_text(rtol, atol) -> str:
     return ", ".join(parts) if parts else "exact"
 
 
-def _fmt(value, tol: float, width: int | None = None) -> str:
+def _fmt(value, tol: float) -> str:
     """Format a value rounded to the digit of its tolerance (stable under sub-tolerance noise)."""
     if isinstance(value, bool | str):
         return str(value)
     if isinstance(value, list):
-        text = "[" + ", ".join(_fmt(v, tol) for v in value) + "]"
-        return text if width is None or len(text) <= width else text[: width - 1] + "…"
+        return "[" + ", ".join(_fmt(v, tol) for v in value) + "]"
     v = float(value)
     if not math.isfinite(v):
         return str(v)
