@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,6 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 BUILD = ROOT / "build" / "notebooks"
 KERNEL = "qfcore"
+#: Environment of the headless kernel. The inline backend stores every figure in the executed
+#: notebook as a PNG output (an inherited ``MPLBACKEND=Agg`` would draw nothing); tqdm's bars
+#: are for interactive runs and must not land in a committed notebook.
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline", "TQDM_DISABLE": "1"}
+#: Metadata that records when and how long a cell ran (machine-dependent, not content).
+_TIMING_KEYS = ("execution", "papermill")
+_NOTEBOOK_TIMING_KEYS = ("start_time", "end_time", "duration")
 
 
 class UsageError(Exception):
@@ -32,7 +41,27 @@ class UsageError(Exception):
 
 
 def parse_value(text: str):
-    """Papermill's ``-p`` typing: True/False/None, int, float, else the string itself."""
+    """Papermill's ``-p`` typing (True/False/None, int, float, else the string itself), plus
+    list literals such as ``[100, 200]`` for list parameters.
+
+    Parameters
+    ----------
+    text : str
+        The VALUE of ``-p NAME VALUE``.
+
+    Returns
+    -------
+    bool, None, int, float, list or str
+
+    Raises
+    ------
+    Nothing: text that is no literal stays a string (the type check rejects it if needed).
+
+    Examples
+    --------
+    >>> parse_value("0.5"), parse_value("[3, 4]"), parse_value("gaussian")
+    (0.5, [3, 4], 'gaussian')
+    """
     if text in ("True", "False", "None"):
         return {"True": True, "False": False, "None": None}[text]
     for cast in (int, float):
@@ -40,6 +69,11 @@ def parse_value(text: str):
             return cast(text)
         except ValueError:
             pass
+    if text.lstrip().startswith("["):
+        with contextlib.suppress(ValueError, SyntaxError):
+            value = ast.literal_eval(text)
+            if isinstance(value, list):
+                return value
     return text
 
 
@@ -96,6 +130,11 @@ def check_parameters(path: Path, overrides: dict) -> None:
             raise UsageError(f"{path.stem}: parameter {name!r} takes a number, not {value!r}")
         if default_type == "int" and isinstance(value, float):
             raise UsageError(f"{path.stem}: parameter {name!r} takes an integer, not {value!r}")
+        if default_type == "list" and not isinstance(value, list):
+            raise UsageError(
+                f"{path.stem}: parameter {name!r} takes a list such as "
+                f"{declared[name]['default']}, not {value!r}"
+            )
 
 
 def _declared_type(info: dict) -> str:
@@ -109,7 +148,12 @@ def _declared_type(info: dict) -> str:
 
 
 def run_notebook(path: Path, parameters: dict, output: Path) -> tuple[bool, float, str]:
-    """Execute one notebook; return (succeeded, seconds, error message)."""
+    """Execute one notebook; return (succeeded, seconds, error message).
+
+    The kernel runs with :data:`KERNEL_ENV` (figures stored inline, no progress bars) and the
+    written notebook is stripped of timing metadata (:func:`strip_timing`), so that an
+    ``--inplace`` run commits content only.
+    """
     import papermill
 
     ledger = figures_dir() / "claims" / f"{path.stem}.json"
@@ -117,18 +161,66 @@ def run_notebook(path: Path, parameters: dict, output: Path) -> tuple[bool, floa
     output.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(path),
-            str(output),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            cwd=str(path.parent),
-            progress_bar=False,
-        )
+        with _environment(KERNEL_ENV):
+            papermill.execute_notebook(
+                str(path),
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                cwd=str(path.parent),
+                progress_bar=False,
+            )
     except Exception as exc:  # papermill wraps cell errors; a kernel crash raises others
         first = str(exc).strip().splitlines()
         return False, time.perf_counter() - t0, first[-1] if first else type(exc).__name__
+    finally:
+        if output.is_file():
+            strip_timing(output)
     return True, time.perf_counter() - t0, ""
+
+
+def strip_timing(path: Path) -> None:
+    """Remove the run's timestamps and durations from an executed notebook, in place.
+
+    Deletes the ``execution`` (nbclient) and ``papermill`` (papermill) metadata of every cell
+    and papermill's notebook-level start time, end time and duration. Outputs are untouched.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An ``.ipynb`` file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    nbformat.ValidationError
+        If the file is not a valid notebook.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for key in _TIMING_KEYS:
+            cell.metadata.pop(key, None)
+    for key in _NOTEBOOK_TIMING_KEYS:
+        nb.metadata.get("papermill", {}).pop(key, None)
+    nbformat.write(nb, path)
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """Set environment variables for the duration of the block (the kernel inherits them)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
 
 
 def _show(path: Path) -> str:
