@@ -83,3 +83,34 @@ def test_parameters_reach_the_notebook_and_fail_claims(books, capsys):
     out = capsys.readouterr().out
     assert "claims that failed: T0.1-sigma" in out
     assert runner.main(["00"]) == 0
+
+
+def test_list_values_and_their_type_check(books, tmp_path):
+    assert runner.parse_value("[100, 200]") == [100, 200]
+    assert runner.parse_value("[oops") == "[oops"
+    path = _notebook(tmp_path / "02_lists.ipynb", "pass", params="sizes = [1, 2]  # K values\n")
+    runner.check_parameters(path, {"sizes": [3]})
+    with pytest.raises(runner.UsageError, match="takes a list such as"):
+        runner.check_parameters(path, {"sizes": 3})
+
+
+def test_figures_stored_and_no_progress_bars_or_timings(books, monkeypatch):
+    """reproduce.sh exports MPLBACKEND=Agg; the kernel must still store figures inline."""
+    body = (
+        "import matplotlib.pyplot as plt\n"
+        "from tqdm import tqdm\n"
+        "for _ in tqdm(range(3), desc='bar'):\n"
+        "    pass\n"
+        "plt.plot([0, 1], [sigma, 1])\n"
+        "plt.show()\n"
+    )
+    _notebook(books / "02_figure.ipynb", body)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    assert runner.main(["02"]) == 0
+    nb = nbformat.read(runner.BUILD / "02_figure.ipynb", as_version=4)
+    outputs = nb.cells[-1].outputs
+    assert any("image/png" in out.get("data", {}) for out in outputs)
+    assert not [out for out in outputs if out.output_type == "stream"], "a progress bar landed"
+    assert not any({"execution", "papermill"} & set(c.metadata) for c in nb.cells)
+    assert not {"start_time", "end_time", "duration"} & set(nb.metadata.papermill)
+    assert runner.os.environ["MPLBACKEND"] == "Agg" and "TQDM_DISABLE" not in runner.os.environ
