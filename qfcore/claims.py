@@ -371,8 +371,9 @@ def merge(folder: Path | None = None, notebooks: list[str] | None = None) -> lis
 def format_table(records: list[dict]) -> str:
     """A plain-text claims table: id, source, paper value, computed value, tolerance, status.
 
-    Values are rounded to the digit of their tolerance (:func:`display_row`); the last line
-    counts the statuses.
+    Values are rounded to the digit of their tolerance (:func:`display_row`); long cells
+    continue on the next lines (:class:`qfcore.tables.Table`); the last line counts the
+    statuses.
 
     Parameters
     ----------
@@ -388,18 +389,9 @@ def format_table(records: list[dict]) -> str:
     KeyError
         If a record lacks a ledger key.
     """
-    header = TABLE_COLUMNS
-    rows = [tuple(display_row(r).values()) for r in records]
-    widths = [
-        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
-        for i, h in enumerate(header)
-    ]
-    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    counts = {s: sum(r["status"] == s for r in records) for s in STATUSES}
-    out.append(", ".join(f"{counts[s]} {s}" for s in STATUSES))
-    return "\n".join(out)
+    rows = [list(display_row(r).values()) for r in records]
+    counts = ", ".join(f"{sum(r['status'] == s for r in records)} {s}" for s in STATUSES)
+    return f"{Table(TABLE_COLUMNS, rows)!r}\n{counts}"
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import textwrap
 
 __all__ = ["STATUS_COLOURS", "Table", "whole"]
 
@@ -44,11 +45,14 @@ class Table:
     metadata : dict, optional
         JSON-serialisable data attached to the notebook output (``output.metadata``), where
         tools read it without parsing the HTML; it is not displayed.
+    wrap : int
+        In the plain text, cells after the first column that are longer than ``wrap``
+        characters continue on the following lines (nothing is cut).
 
     Raises
     ------
     ValueError
-        If a row or ``status`` has the wrong length, or a status is unknown.
+        If a row or ``status`` has the wrong length, a status is unknown, or ``wrap < 8``.
     TypeError
         If ``metadata`` is not JSON-serialisable.
 
@@ -63,7 +67,7 @@ class Table:
     """
 
     def __init__(
-        self, columns, rows, *, status=None, caption=None, css_class="", metadata=None
+        self, columns, rows, *, status=None, caption=None, css_class="", metadata=None, wrap=40
     ) -> None:
         self.columns = [str(c) for c in columns]
         self.rows = [[str(cell) for cell in row] for row in rows]
@@ -81,6 +85,9 @@ class Table:
             unknown = sorted(set(self.status) - set(STATUS_COLOURS))
             if unknown:
                 raise ValueError(f"status {unknown} unknown; use one of {list(STATUS_COLOURS)}.")
+        if int(wrap) < 8:
+            raise ValueError(f"wrap must be at least 8 characters; got {wrap!r}.")
+        self.wrap = int(wrap)
         self.caption = caption
         self.css_class = css_class
         # a JSON round trip: a value a notebook cannot store fails here, not when saving
@@ -90,17 +97,28 @@ class Table:
         return len(self.rows)
 
     def __repr__(self) -> str:
+        lines = [[self._lines(cell, j) for j, cell in enumerate(row)] for row in self.rows]
         widths = [
-            max([len(h), *(len(line) for row in self.rows for line in row[i].splitlines())])
-            for i, h in enumerate(self.columns)
+            max([len(h), *(len(x) for row in lines for x in row[j])])
+            for j, h in enumerate(self.columns)
         ]
         out = [self.caption] if self.caption else []
         out.append("  ".join(h.ljust(w) for h, w in zip(self.columns, widths, strict=True)))
         out.append("  ".join("-" * w for w in widths))
-        for row in self.rows:
-            cells = [" ".join(c.splitlines()) for c in row]
-            out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+        for row in lines:
+            for k in range(max(len(cell) for cell in row)):
+                parts = [
+                    (cell[k] if k < len(cell) else "").ljust(w)
+                    for cell, w in zip(row, widths, strict=True)
+                ]
+                out.append("  ".join(parts).rstrip())
         return "\n".join(out)
+
+    def _lines(self, cell: str, column: int) -> list[str]:
+        text = " ".join(cell.split())
+        if column == 0 or len(text) <= self.wrap:
+            return [text]
+        return textwrap.wrap(text, self.wrap, break_on_hyphens=False) or [""]
 
     def _repr_html_(self) -> str:
         status_col = self.columns.index("status") if "status" in self.columns else None
