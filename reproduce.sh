@@ -10,6 +10,7 @@ usage() {
 Usage:
   ./reproduce.sh [--fast] [-p NAME VALUE]... [--inplace] [NOTEBOOK...]
   ./reproduce.sh --test [PYTEST_ARGS...]
+  ./reproduce.sh --book [--out DIR]
   ./reproduce.sh --help
 
 Builds .venv from pyproject.toml if it is missing or stale, registers its Jupyter kernel
@@ -23,19 +24,23 @@ Builds .venv from pyproject.toml if it is missing or stale, registers its Jupyte
               A name the notebook does not declare is an error listing its parameters.
   --inplace   writes the executed notebooks back over notebooks/ (default parameters only).
   --test      runs the test suite: pytest on tests/ plus nbval on the committed notebooks.
+  --book      builds the web book (the reading edition) from the committed notebooks, without
+              executing them, into build/book/ (or DIR): open its index.html in a browser.
   --help      prints this text.
-Exit status: 0 when every notebook ran and no claim failed (or the tests passed), 1 on a
-failure, 2 on bad arguments.
+Exit status: 0 when every notebook ran and no claim failed (or the tests passed, or the
+book was built), 1 on a failure, 2 on bad arguments.
 USAGE
 }
 
 mode=run
 run_args=()
 test_args=()
+book_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --test) mode=test; shift; test_args=("$@"); break ;;
+    --book) mode=book; shift; book_args=("$@"); break ;;
     --fast|--inplace) run_args+=("$1"); shift ;;
     -p|--parameter)
       if [ $# -lt 3 ]; then echo "reproduce.sh: $1 needs NAME and VALUE" >&2; usage >&2; exit 2; fi
@@ -71,15 +76,20 @@ stamp="$( (cat pyproject.toml; "$venv/bin/python" --version) | sha256sum | cut -
 if [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
   echo "Installing qfcore and its dependencies into $venv (first run or pyproject.toml changed) ..."
   "$venv/bin/python" -m pip install --quiet --upgrade pip \
-    && "$venv/bin/python" -m pip install --quiet -e ".[test]" \
+    && "$venv/bin/python" -m pip install --quiet -e ".[test,book]" \
     && "$venv/bin/python" -m ipykernel install --sys-prefix --name qfcore \
          --display-name "Python (qfcore)" >/dev/null \
     || { echo "reproduce.sh: installing into $venv failed (see pip's messages above)" >&2; exit 1; }
   echo "$stamp" > "$stamp_file"
 fi
 
-export MPLBACKEND=Agg
 if [ "$mode" = test ]; then
+  # no display for the tests' own figures (the notebook runner gives its kernels the inline
+  # backend, so that executed notebooks store their figures)
+  export MPLBACKEND=Agg
   exec "$venv/bin/python" -m pytest "${test_args[@]}"
+fi
+if [ "$mode" = book ]; then
+  exec "$venv/bin/python" -m qfcore.book "${book_args[@]}"
 fi
 exec "$venv/bin/python" -m qfcore.runner "${run_args[@]}"
