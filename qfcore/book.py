@@ -339,9 +339,11 @@ def ledger_page(chapters: list[Chapter]) -> str:
         "# Claims ledger",
         "",
         "Every claim the notebooks check, as stored in their closing claims tables, target by "
-        "target. Values are rounded to their tolerance; *paper* is the value printed in the "
-        "paper (for an erratum, the printed value that is wrong). Each id links to the cell of "
-        "the notebook that shows the evidence.",
+        "target. Values are rounded to their tolerance. *paper* is a value printed in the paper "
+        "(for an erratum, the printed value that is wrong); *reference* is an expected value "
+        "that the paper does not print: derived by us (a closed form, an independent method) "
+        "or the value of a statistical null hypothesis. Each id links to the cell of the "
+        "notebook that shows the evidence.",
     ]
     for chapter in chapters:
         out += [

@@ -46,9 +46,12 @@ __all__ = [
 ]
 
 KINDS = ("check", "erratum", "beyond")
+#: Where an expected value comes from: printed in the paper, derived by us (a closed form or a
+#: value we computed independently), a statistical null hypothesis; "none" without one.
+ORIGINS = ("paper", "derived", "null", "none")
 STATUSES = ("pass", "fail", "erratum", "info")
 #: The columns of every claims table (terminal, notebook, web book).
-TABLE_COLUMNS = ("id", "source", "paper", "computed", "tolerance", "status")
+TABLE_COLUMNS = ("id", "source", "paper", "reference", "computed", "tolerance", "status")
 _ID_RE = re.compile(r"^T\d+\.\d+(-[A-Za-z0-9_.+=-]+)?$")
 
 
@@ -66,13 +69,18 @@ class Claim:
     atol: float | None
     status: str
     note: str = ""
+    expected_origin: str = "none"
 
     def __repr__(self) -> str:
         tol = _tolerance_text(self.rtol, self.atol)
         digits_tol = _abs_tolerance(self.expected, self.rtol, self.atol)
         comp = _fmt(self.computed, digits_tol)
-        exp = "—" if self.expected is None else _fmt(self.expected, digits_tol)
-        return f"{self.id}: computed {comp} | paper {exp} | {tol} | {self.status.upper()}"
+        exp = (
+            "—"
+            if self.expected is None
+            else f"{self.expected_origin} {_fmt(self.expected, digits_tol)}"
+        )
+        return f"{self.id}: computed {comp} | {exp} | {tol} | {self.status.upper()}"
 
 
 class _Ledger:
@@ -146,6 +154,7 @@ def record(
     atol: float | None = None,
     source: str = "",
     kind: str = "check",
+    expected_origin: str | None = None,
     note: str = "",
 ) -> Claim:
     """Record one claim in the current notebook's ledger and return it.
@@ -166,6 +175,12 @@ def record(
         Equation, figure or section of the paper, e.g. ``"Eq. (10)"``.
     kind : {"check", "erratum", "beyond"}
         See the module docstring.
+    expected_origin : {"paper", "derived", "null"}, optional
+        Where ``expected`` comes from: ``"paper"`` — printed in the paper; ``"derived"`` — a
+        closed form or value derived or computed independently by us; ``"null"`` — the value
+        of a statistical null hypothesis (a z-score's 0, a χ² test's ``True``). Required
+        whenever ``expected`` is given, except for an erratum, whose ``expected`` is always
+        the printed value (``"paper"``). Tables show only ``"paper"`` values as the paper's.
     note : str
         The error estimate behind the tolerance, or what the record means.
 
@@ -179,7 +194,9 @@ def record(
         If :func:`start` was not called first.
     ValueError
         For a malformed id, an unknown kind, a negative tolerance, an erratum without the
-        printed value, or values that cannot be compared.
+        printed value, an expected value without its origin (or an origin without an expected
+        value, or an erratum whose expected value is not the paper's), or values that cannot
+        be compared.
     TypeError
         For complex or non-numeric values other than bool and str.
     """
@@ -197,6 +214,7 @@ def record(
             raise ValueError(f"{label} must be a finite number >= 0; got {tol!r}.")
     if kind == "erratum" and expected is None:
         raise ValueError("an erratum needs expected=<the value printed in the paper>.")
+    origin = _expected_origin(expected, expected_origin, kind)
     comp = _jsonable(computed, "computed")
     exp = None if expected is None else _jsonable(expected, "expected")
     if exp is None:
@@ -218,6 +236,7 @@ def record(
         atol=None if atol is None else float(atol),
         status=status,
         note=note,
+        expected_origin=origin,
     )
     _LEDGER.claims[claim_id] = claim
     _LEDGER.write()
@@ -248,9 +267,10 @@ def table(claims: list[Claim] | list[dict] | None = None) -> Table:
     Examples
     --------
     >>> path = start("99_example")
-    >>> _ = record("T0.2-product", 0.5001, 0.5, atol=1e-3, source="Eq. (10)")
-    >>> table().rows[0][:6]
-    ['T0.2-product', 'Eq. (10)', '0.500', '0.500', 'atol 0.001', 'PASS']
+    >>> _ = record("T0.2-product", 0.5001, 0.5, atol=1e-3, source="Eq. (10)",
+    ...            expected_origin="paper")
+    >>> table().rows[0][:7]
+    ['T0.2-product', 'Eq. (10)', '0.500', '—', '0.500', 'atol 0.001', 'PASS']
     """
     records = _records(claims)
     rows = [[*display_row(r).values(), r["note"]] for r in records]
@@ -274,10 +294,12 @@ def display_row(record: Claim | dict) -> dict[str, str]:
     Returns
     -------
     dict
-        Keys :data:`TABLE_COLUMNS`: ``id``, ``source``, ``paper`` (``—`` when there is no
-        expected value), ``computed``, ``tolerance`` (``rtol …, atol …`` or ``exact``) and
-        ``status`` (upper case). Numbers are printed to the last digit their tolerance
-        resolves, so noise below the tolerance (parallel reductions) never changes the text.
+        Keys :data:`TABLE_COLUMNS`: ``id``, ``source``, ``paper`` (the expected value when the
+        paper prints it, else ``—``), ``reference`` (an expected value derived by us or a
+        statistical null, followed by ``(derived)`` or ``(null)``, else ``—``), ``computed``,
+        ``tolerance`` (``rtol …, atol …`` or ``exact``) and ``status`` (upper case). Numbers
+        are printed to the last digit their tolerance resolves, so noise below the tolerance
+        (parallel reductions) never changes the text.
 
     Raises
     ------
@@ -287,17 +309,20 @@ def display_row(record: Claim | dict) -> dict[str, str]:
     Examples
     --------
     >>> display_row({"id": "T0.3-product", "source": "Methods", "expected": 0.567862,
-    ...              "computed": 0.56786205, "rtol": None, "atol": 5e-7, "status": "pass"})
-    ... # doctest: +NORMALIZE_WHITESPACE
-    {'id': 'T0.3-product', 'source': 'Methods', 'paper': '0.5678620', 'computed': '0.5678621',
-     'tolerance': 'atol 5e-07', 'status': 'PASS'}
+    ...              "expected_origin": "paper", "computed": 0.56786205, "rtol": None,
+    ...              "atol": 5e-7, "status": "pass"})  # doctest: +NORMALIZE_WHITESPACE
+    {'id': 'T0.3-product', 'source': 'Methods', 'paper': '0.5678620', 'reference': '—',
+     'computed': '0.5678621', 'tolerance': 'atol 5e-07', 'status': 'PASS'}
     """
     r = asdict(record) if isinstance(record, Claim) else record
     abs_tol = _abs_tolerance(r["expected"], r["rtol"], r["atol"])
+    origin = r["expected_origin"]
+    expected = "—" if r["expected"] is None else _fmt(r["expected"], abs_tol)
     return {
         "id": r["id"],
         "source": r["source"],
-        "paper": "—" if r["expected"] is None else _fmt(r["expected"], abs_tol),
+        "paper": expected if origin == "paper" else "—",
+        "reference": f"{expected} ({origin})" if origin in ("derived", "null") else "—",
         "computed": _fmt(r["computed"], abs_tol),
         "tolerance": _tolerance_text(r["rtol"], r["atol"]),
         "status": r["status"].upper(),
@@ -395,6 +420,27 @@ def format_table(records: list[dict]) -> str:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+def _expected_origin(expected, origin, kind) -> str:
+    if expected is None:
+        if origin not in (None, "none"):
+            raise ValueError(f"expected_origin={origin!r} given, but there is no expected value.")
+        return "none"
+    if kind == "erratum":
+        if origin not in (None, "paper"):
+            raise ValueError(
+                "an erratum's expected value is the value printed in the paper: "
+                f"expected_origin must be 'paper' (or omitted), not {origin!r}."
+            )
+        return "paper"
+    if origin not in ORIGINS[:3]:
+        raise ValueError(
+            "say where the expected value comes from: expected_origin='paper' (printed in the "
+            "paper), 'derived' (a closed form or value we derived) or 'null' (a statistical "
+            f"null hypothesis); got {origin!r}."
+        )
+    return origin
 
 
 def _jsonable(value, name):

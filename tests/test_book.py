@@ -60,8 +60,10 @@ def _synthetic_notebook(folder: Path) -> Path:
     a figure, a sympy formula, printed claims, a claim recorded silently under a computed id,
     and the closing claims table with the records in its output metadata."""
     claims.start(SYNTHETIC)
-    printed = claims.record("T9.1-printed", 0.5001, 0.5, atol=1e-3, source="Eq. (1)")
-    claims.record("T9.1-named", 2, 2, source="Eq. (2)")
+    printed = claims.record(
+        "T9.1-printed", 0.5001, 0.5, atol=1e-3, source="Eq. (1)", expected_origin="paper"
+    )
+    claims.record("T9.1-named", 2, 2, source="Eq. (2)", expected_origin="derived")
     claims.record(
         "T9.2-sign",
         -4,

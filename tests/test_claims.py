@@ -14,14 +14,21 @@ def ledger():
 
 
 def test_pass_fail_and_info(ledger):
-    assert claims.record("T0.1-a", 0.5004, 0.5, atol=1e-3).status == "pass"
-    assert claims.record("T0.1-b", 0.51, 0.5, atol=1e-3).status == "fail"
-    assert claims.record("T0.1-c", 1.0001, 1.0, rtol=2e-4).status == "pass"
+    assert claims.record("T0.1-a", 0.5004, 0.5, atol=1e-3, expected_origin="paper").status == "pass"
+    assert claims.record("T0.1-b", 0.51, 0.5, atol=1e-3, expected_origin="derived").status == "fail"
+    assert claims.record("T0.1-c", 1.0001, 1.0, rtol=2e-4, expected_origin="paper").status == "pass"
     assert claims.record("T0.1-d", 3.0).status == "info"
-    assert claims.record("T0.1-e", [1.0, 2.0], [1.0, 2.0001], atol=1e-3).status == "pass"
-    assert claims.record("T0.1-f", True, True).status == "pass"
-    assert claims.record("T0.1-g", "a", "b").status == "fail"
-    assert claims.record("T0.1-h", 1.0, 1.0, kind="beyond").status == "pass"
+    assert (
+        claims.record(
+            "T0.1-e", [1.0, 2.0], [1.0, 2.0001], atol=1e-3, expected_origin="derived"
+        ).status
+        == "pass"
+    )
+    assert claims.record("T0.1-f", True, True, expected_origin="null").status == "pass"
+    assert claims.record("T0.1-g", "a", "b", expected_origin="paper").status == "fail"
+    assert (
+        claims.record("T0.1-h", 1.0, 1.0, kind="beyond", expected_origin="derived").status == "pass"
+    )
 
 
 def test_erratum_confirmed_only_when_values_differ(ledger):
@@ -30,8 +37,8 @@ def test_erratum_confirmed_only_when_values_differ(ledger):
 
 
 def test_file_written_and_replaced_on_rerun(ledger):
-    claims.record("T0.1-a", 1.0, 1.0)
-    claims.record("T0.1-a", 2.0, 1.0)
+    claims.record("T0.1-a", 1.0, 1.0, expected_origin="paper")
+    claims.record("T0.1-a", 2.0, 1.0, expected_origin="paper")
     data = json.loads(ledger.read_text())
     assert len(data) == 1
     rec = data[0]
@@ -50,14 +57,14 @@ def test_file_written_and_replaced_on_rerun(ledger):
 
 
 def test_numpy_scalars_and_arrays_are_json(ledger):
-    claims.record("T0.1-np", np.float64(0.25), np.array(0.25))
-    claims.record("T0.1-arr", np.arange(3), [0, 1, 2])
+    claims.record("T0.1-np", np.float64(0.25), np.array(0.25), expected_origin="derived")
+    claims.record("T0.1-arr", np.arange(3), [0, 1, 2], expected_origin="derived")
     data = json.loads(ledger.read_text())
     assert data[0]["computed"] == 0.25 and data[1]["computed"] == [0.0, 1.0, 2.0]
 
 
 def test_merge_and_table(ledger):
-    claims.record("T0.1-a", 1.0, 1.0, atol=0.1, source="Eq. (1)")
+    claims.record("T0.1-a", 1.0, 1.0, atol=0.1, source="Eq. (1)", expected_origin="paper")
     claims.start("98_other")
     claims.record("T1.1-b", 2.0, 3.0, kind="erratum", source="Eq. (2)")
     merged = claims.merge()
@@ -69,7 +76,7 @@ def test_merge_and_table(ledger):
 
 
 def test_repr_rounds_to_tolerance(ledger):
-    c = claims.record("T0.1-r", 0.123456789, 0.1235, atol=1e-3)
+    c = claims.record("T0.1-r", 0.123456789, 0.1235, atol=1e-3, expected_origin="paper")
     assert "0.123 " in repr(c) and "PASS" in repr(c)
 
 
@@ -80,17 +87,22 @@ def test_repr_rounds_to_tolerance(ledger):
         ({"kind": "maybe"}, "kind must be"),
         ({"atol": -1.0}, "atol must be"),
         ({"kind": "erratum", "expected": None}, "printed in the paper"),
+        ({"expected_origin": None}, "say where the expected value comes from"),
+        ({"expected_origin": "guess"}, "say where the expected value comes from"),
+        ({"expected": None}, "there is no expected value"),
+        ({"kind": "erratum", "expected_origin": "derived"}, "must be 'paper'"),
     ],
 )
 def test_bad_input(ledger, kwargs, match):
-    args = {"claim_id": "T0.1-z", "computed": 1.0, "expected": 1.0} | kwargs
+    args = {"claim_id": "T0.1-z", "computed": 1.0, "expected": 1.0, "expected_origin": "paper"}
+    args |= kwargs
     with pytest.raises(ValueError, match=match):
         claims.record(args.pop("claim_id"), args.pop("computed"), args.pop("expected"), **args)
 
 
 def test_complex_rejected_and_start_required(ledger, monkeypatch):
     with pytest.raises(TypeError, match="complex"):
-        claims.record("T0.1-c", 1j, 0.0)
+        claims.record("T0.1-c", 1j, 0.0, expected_origin="derived")
     monkeypatch.setattr(claims, "_LEDGER", None)
     with pytest.raises(RuntimeError, match="start"):
         claims.record("T0.1-a", 1.0)
@@ -99,10 +111,33 @@ def test_complex_rejected_and_start_required(ledger, monkeypatch):
 
 
 def test_summary_counts_and_targets(ledger):
-    claims.record("T2.1-a", 1.0, 1.0, atol=0.1)
-    claims.record("T10.1-b", 1.0, 2.0, atol=0.1)  # fail
+    claims.record("T2.1-a", 1.0, 1.0, atol=0.1, expected_origin="paper")
+    claims.record("T10.1-b", 1.0, 2.0, atol=0.1, expected_origin="paper")  # fail
     claims.record("T2.3-c", 1.0, 2.0, atol=0.1, kind="erratum")
     claims.record("T2.4-d", 1.0)  # info only: not a covered target
     text = claims.summary()
     assert text.splitlines()[0] == "1 pass, 1 fail, 1 erratum, 1 info"
     assert text.splitlines()[1] == "targets with a passing or erratum record: T2.1, T2.3"
+
+
+def test_expected_origin_labels_the_columns(ledger):
+    paper = claims.record("T0.1-p", 0.5, 0.5, atol=0.01, expected_origin="paper")
+    derived = claims.record("T0.1-d", 0.5, 0.5, atol=0.01, expected_origin="derived")
+    null = claims.record("T0.1-n", 0.3, 0.0, atol=5.0, expected_origin="null")
+    info = claims.record("T0.1-i", 7.0)
+    erratum = claims.record("T0.1-e", 4.0, 3.0, atol=0.1, kind="erratum")
+    assert [c.expected_origin for c in (paper, derived, null, info, erratum)] == [
+        "paper",
+        "derived",
+        "null",
+        "none",
+        "paper",
+    ]
+    rows = {c.id: claims.display_row(c) for c in claims.current()}
+    assert (rows["T0.1-p"]["paper"], rows["T0.1-p"]["reference"]) == ("0.50", "—")
+    assert (rows["T0.1-d"]["paper"], rows["T0.1-d"]["reference"]) == ("—", "0.50 (derived)")
+    assert (rows["T0.1-n"]["paper"], rows["T0.1-n"]["reference"]) == ("—", "0 (null)")
+    assert (rows["T0.1-i"]["paper"], rows["T0.1-i"]["reference"]) == ("—", "—")
+    assert " | derived 0.50 | " in repr(derived) and " | paper 0.50 | " in repr(paper)
+    assert " | — | " in repr(info)
+    assert json.loads(claims._LEDGER.path.read_text())[1]["expected_origin"] == "derived"

@@ -29,7 +29,7 @@ def books(tmp_path, monkeypatch):
     ok = (
         "from qfcore import claims\n"
         "claims.start('00_ok')\n"
-        "claims.record('T0.1-sigma', sigma, 0.5, atol=1e-12)\n"
+        "claims.record('T0.1-sigma', sigma, 0.5, atol=1e-12, expected_origin='derived')\n"
     )
     _notebook(folder / "00_ok.ipynb", ok)
     _notebook(folder / "01_broken.ipynb", "raise RuntimeError('boom')")
