@@ -35,6 +35,7 @@ __all__ = [
     "XI_KINDS",
     "EnsembleAverage",
     "MomentumField",
+    "UncertaintyMoments",
     "conditional_averages",
     "ensemble_average",
     "fisher_information",
@@ -44,6 +45,10 @@ __all__ = [
     "restricted_density",
     "sample_phase_space",
     "sample_xi",
+    "uncertainty_moments",
+    "von_neumann_pointer",
+    "winding_principal_value",
+    "winding_weights",
     "xi_fourth_moment",
 ]
 
@@ -771,3 +776,231 @@ def restricted_density(
         log_rho[outward] = sol.y[0]
     rho = np.exp(log_rho - log_rho.max())
     return rho / simpson(rho, x=x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Uncertainty relation (T0.7) and Wallstrom's objection (T0.11)
+
+
+class UncertaintyMoments(NamedTuple):
+    """Second moments of the epistemic ensemble of a 1D state (ξ-average taken exactly)."""
+
+    #: Position spread σ_q (length).
+    sigma_q: float
+    #: Momentum spread σ_p of the ensemble (ħ/length).
+    sigma_p: float
+    #: Symmetrised covariance ⟨qp⟩ − ⟨q⟩⟨p⟩ of the ensemble (ħ).
+    cov_qp: float
+    #: Fisher information I = ∫(∂ρ)²/ρ dq (1/length²).
+    fisher: float
+
+
+def uncertainty_moments(
+    psi, grid, *, hbar: float = 1.0, derivative: str = "spectral"
+) -> UncertaintyMoments:
+    """σ_q, σ_p, cov(q, p) and the Fisher information of the ξ-ensemble of a 1D state.
+
+    The ξ-averages are taken exactly: every quantity is at most quadratic in ξ, so the average
+    over ξ = ±ħ (two evaluations) equals the average over any μ with E[ξ] = 0, E[ξ²] = ħ²
+    (Theorem 2). By Theorem 2 the results are also the quantum σ_q, σ_p and ½⟨{q̂, p̂}⟩ − ⟨q̂⟩⟨p̂⟩.
+
+    Parameters
+    ----------
+    psi : array_like, complex, shape (n,)
+        Normalised wavefunction.
+    grid : ndarray, shape (n,)
+        Uniform grid, length units.
+    hbar : float
+        Reduced Planck constant ħ > 0.
+    derivative : {"spectral", "central"}
+        See :func:`momentum_field` (``"central"`` for states with hard walls).
+
+    Returns
+    -------
+    UncertaintyMoments
+        (sigma_q, sigma_p, cov_qp, fisher). Kennard: σ_qσ_p ≥ ħ/2; Schrödinger–Robertson:
+        σ_q²σ_p² − cov_qp² ≥ ħ²/4, an equality for every Gaussian with a quadratic phase.
+
+    Raises
+    ------
+    ValueError
+        If the grid is not one-dimensional and uniform, ψ is not normalised, ``hbar <= 0`` or
+        ``derivative`` is unknown.
+
+    Source: Budiyono & Rohrlich (2017), Eq. (10) and Eqs. (33)–(36).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qfcore import epistemic, states
+    >>> q = np.linspace(-12, 12, 512, endpoint=False)
+    >>> m = epistemic.uncertainty_moments(states.gaussian_wavepacket(q, 0.0, 0.8), q)
+    >>> round(m.sigma_q * m.sigma_p, 10)
+    0.5
+    """
+    axes = _grid.as_grid(grid)
+    if len(axes) != 1:
+        raise ValueError(f"grid must be one-dimensional; got {len(axes)} axes.")
+    psi, axes = _normalised_state(psi, axes)
+    hbar = positive(hbar, "hbar")
+    _check_derivative(derivative)
+    xi = np.array([hbar, -hbar])
+
+    def avg(observable):
+        return float(_conditional(observable, psi, axes, xi, hbar, derivative).mean())
+
+    rho_dq = np.abs(psi) ** 2 * _grid.cell_volume(axes)
+    q = axes[0]
+    mean_q = float(np.sum(q * rho_dq))
+    var_q = float(np.sum((q - mean_q) ** 2 * rho_dq))
+    mean_p = avg(lambda p, qq: p[0])
+    var_p = avg(lambda p, qq: p[0] ** 2) - mean_p**2
+    cov = avg(lambda p, qq: qq[0] * p[0]) - mean_q * mean_p
+    fisher = float(fisher_information(psi, axes, derivative=derivative)[0])
+    return UncertaintyMoments(float(np.sqrt(var_q)), float(np.sqrt(max(var_p, 0.0))), cov, fisher)
+
+
+def _check_winding(nu) -> float:
+    if isinstance(nu, bool) or not np.isscalar(nu) or not np.isfinite(float(nu)):
+        raise ValueError(f"nu must be a finite real number (the winding ν); got {nu!r}.")
+    return float(nu)
+
+
+def winding_weights(nu, m, *, n_grid: int | None = None) -> np.ndarray:
+    """Born weights |c_m|² of ψ = e^{iνφ}/√2π read as a single-valued function on the circle.
+
+    Single-valued on [0, 2π) (with a jump at φ = 0 ≡ 2π for non-integer ν), ψ has Fourier
+    coefficients c_m = e^{iπ(ν−m)} sinc(ν − m), so |c_m|² = sinc²(ν − m) = sin²(πν)/(π²(ν−m)²)
+    (``np.sinc`` convention, sinc x = sin πx/πx). On an n-point periodic grid the discrete
+    Fourier weights are the Dirichlet-kernel values sin²(πν)/(n² sin²(π(ν−m)/n)), evaluated
+    here as a DFT so that integer ν gives exactly δ_{mν}.
+
+    Parameters
+    ----------
+    nu : float
+        Winding ν (the "angular momentum" of the non-single-valued state, in units of ħ).
+    m : array_like of int
+        Outcomes l_z/ħ. With ``n_grid`` they must lie in [−n/2, n/2).
+    n_grid : int, optional
+        Number of grid points of a periodic φ grid; None gives the continuum weights.
+
+    Returns
+    -------
+    ndarray, shape of ``m``
+        Probabilities; they sum to 1 over all m (over the n grid values with ``n_grid``).
+
+    Raises
+    ------
+    ValueError
+        If ``nu`` is not finite, ``m`` is not integer-valued, ``n_grid`` < 2, or an ``m`` lies
+        outside the grid's range.
+
+    Source: Wallstrom, Phys. Rev. A 49, 1613 (1994); paper 000, Methods ("Derivation of Born's
+    rule", last paragraph).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qfcore import epistemic
+    >>> bool(np.isclose(epistemic.winding_weights(0.5, np.array([0]))[0], 4 / np.pi**2))
+    True
+    """
+    nu = _check_winding(nu)
+    m_arr = np.asarray(m)
+    if m_arr.size and not np.all(np.equal(np.mod(m_arr, 1), 0)):
+        raise ValueError("m must hold integers (the outcomes l_z/ħ).")
+    m_int = m_arr.astype(np.int64)
+    if n_grid is None:
+        return np.sinc(nu - m_int) ** 2
+    n = count(n_grid, "n_grid", 2)
+    if np.any(m_int < -(n // 2)) or np.any(m_int >= n - n // 2):
+        raise ValueError(f"m must lie in [{-(n // 2)}, {n - n // 2}) for n_grid = {n}.")
+    phi = 2 * np.pi * np.arange(n) / n
+    weights = np.abs(np.fft.fft(np.exp(1j * nu * phi)) / n) ** 2
+    return weights[np.mod(m_int, n)]
+
+
+def winding_principal_value(nu) -> float:
+    """Symmetric (principal-value) mean Σ_m m·sinc²(ν − m) = ν − sin(2πν)/2π of the outcomes.
+
+    The series Σ|m| sinc²(ν − m) diverges logarithmically for non-integer ν (weights ∝ 1/m²),
+    so the outcomes of measuring l_z on e^{iνφ} have no mean; the symmetric partial sums
+    converge to this value (from Σ_m 1/(ν − m) = π cot πν). It is also the limit of ⟨l̂_z⟩/ħ
+    computed with any consistent periodic derivative on a grid of spacing h → 0.
+
+    Parameters
+    ----------
+    nu : float
+        Winding ν.
+
+    Returns
+    -------
+    float
+        Dimensionless (units of ħ).
+
+    Raises
+    ------
+    ValueError
+        If ``nu`` is not finite.
+
+    Examples
+    --------
+    >>> from qfcore import epistemic
+    >>> round(epistemic.winding_principal_value(0.3), 6)
+    0.148635
+    """
+    nu = _check_winding(nu)
+    return float(nu - np.sin(2 * np.pi * nu) / (2 * np.pi))
+
+
+def von_neumann_pointer(psi, phi, q_pointer, *, coupling: float, duration: float, hbar=1.0):
+    """Pointer density after the von Neumann coupling H_I = g l_z p_Σ acts for a time T.
+
+    H_I is diagonal in the joint momentum basis, so the evolution is exact:
+    ψ̂(k_φ, k_Σ) → ψ̂ exp(−i g ħ k_φ k_Σ T) (a spectral translation of the pointer by g ħ k_φ T
+    for each system component). Both axes are periodic windows of their grids: on a φ grid
+    of length 2π the system's l_z has the integer spectrum of the circle; on a longer φ window
+    (a piece of the circle's covering space) it has the spectrum of a particle on a line.
+
+    Parameters
+    ----------
+    psi : array_like, complex, shape (n_phi, n_pointer)
+        Initial state of system ⊗ pointer, normalised on the grid (φ, q_Σ).
+    phi : ndarray, shape (n_phi,)
+        Uniform angle grid (radians).
+    q_pointer : ndarray, shape (n_pointer,)
+        Uniform pointer grid (length).
+    coupling : float
+        g (1/(ħ·time) in units where ħ carries the action).
+    duration : float
+        T ≥ 0.
+    hbar : float
+        ħ > 0.
+
+    Returns
+    -------
+    ndarray, shape (n_pointer,)
+        Pointer density ∫|ψ(φ, q_Σ, T)|² dφ (1/length), normalised on ``q_pointer``.
+
+    Raises
+    ------
+    ValueError
+        For non-uniform grids, a shape mismatch, an unnormalised ψ, non-finite ``coupling``,
+        negative ``duration`` or ``hbar <= 0``.
+
+    Source: paper 000, Eqs. (46)–(58); J. von Neumann, *Mathematical Foundations of Quantum
+    Mechanics* (1932), ch. VI.
+    """
+    axes = _grid.as_grid((phi, q_pointer))
+    psi, axes = _normalised_state(psi, axes)
+    hbar = positive(hbar, "hbar")
+    if not np.isfinite(coupling):
+        raise ValueError(f"coupling must be finite; got {coupling!r}.")
+    if not (np.isfinite(duration) and duration >= 0):
+        raise ValueError(f"duration must be finite and >= 0; got {duration!r}.")
+    dphi, dq = (a[1] - a[0] for a in axes)
+    k_phi = 2 * np.pi * np.fft.fftfreq(axes[0].size, dphi)
+    k_q = 2 * np.pi * np.fft.fftfreq(axes[1].size, dq)
+    phase = np.exp(-1j * coupling * hbar * duration * np.outer(k_phi, k_q))
+    out = np.fft.ifft2(np.fft.fft2(psi) * phase)
+    return np.sum(np.abs(out) ** 2, axis=0) * dphi

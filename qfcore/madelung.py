@@ -50,6 +50,7 @@ __all__ = [
     "MeasurementHamiltonian",
     "OriolsTransformation",
     "Theorem2Derivation",
+    "WallstromLocalSolution",
     "continuity_equation",
     "copy_rule_mean_flow",
     "discrete_madelung",
@@ -70,6 +71,7 @@ __all__ = [
     "schrodinger_residual",
     "theorem2_derivation",
     "theorem2_residual",
+    "wallstrom_local_solution",
     "xi_average",
 ]
 
@@ -912,6 +914,70 @@ def measurement_derivation() -> MeasurementDerivation:
         nonseparable_matches_eq53=sp.simplify(shared.equation - eq53) == 0,
         separable_matches_eq57=sp.simplify(apart.equation - eq57) == 0,
         schrodinger_recast=sp.simplify(recast) == 0,
+    )
+
+
+class WallstromLocalSolution(NamedTuple):
+    """A multivalued-phase solution of the measurement equations (48) and (53) (Wallstrom)."""
+
+    #: ρ = P(x² + y²) F(q_Σ − gνħt)² (P, F arbitrary positive functions).
+    rho: sp.Expr
+    #: S = ħν atan2(y, x) + σ(q_Σ − gνħt): multivalued for non-integer ν (winding 2πħν).
+    S: sp.Expr
+    #: The winding ν (real symbol).
+    nu: sp.Symbol
+    #: Continuity equation (48) evaluated on (ρ, S), simplified (0: it is solved).
+    continuity_residual: sp.Expr
+    #: Eq. (53) (the derived B for a shared ξ) evaluated on (ρ, S), simplified.
+    hamilton_jacobi_residual: sp.Expr
+    #: Pointer velocity g(x∂_yS − y∂_xS) = g l_z of every trajectory: gνħ, simplified.
+    pointer_velocity: sp.Expr
+
+
+def wallstrom_local_solution() -> WallstromLocalSolution:
+    """The paper's local measurement dynamics solved by a non-single-valued ψ (Wallstrom).
+
+    Substitutes ρ = P(x² + y²) F(q_Σ − gνħt)², S = ħν atan2(y, x) + σ(q_Σ − gνħt) into the
+    continuity equation and Eq. (53) derived by :func:`energy_conservation` for the coupling
+    H_I = g l_z p_Σ with a shared ξ. Both vanish identically for every real ν: the local
+    equations, which only see ∇S, admit the multivalued phase ħνφ, and every trajectory's
+    pointer moves with velocity g l_z = gνħ, so after a time T the pointer has moved by gνħT
+    (not to an integer multiple of għT). Single-valuedness of e^{iS/ħ} (ν integer) is an extra
+    condition that the local equations do not impose.
+
+    Returns
+    -------
+    WallstromLocalSolution
+
+    Notes
+    -----
+    Source: T. C. Wallstrom, Phys. Rev. A 49, 1613 (1994); paper 000, Eqs. (46)–(53) and the
+    last paragraph of "Derivation of Born's rule".
+    """
+    h = measurement_hamiltonian()
+    f = h.fields
+    x, y, qs = f.q
+    nu = sp.Symbol("nu", real=True)
+    u = qs - h.g * nu * f.hbar * f.t
+    p_fun = sp.Function("P", positive=True)
+    f_fun = sp.Function("F", positive=True)
+    sigma = sp.Function("sigma", real=True)
+    rho = p_fun(x**2 + y**2) * f_fun(u) ** 2
+    s_field = f.hbar * nu * sp.atan2(y, x) + sigma(u)
+    balance = energy_conservation(h.hamiltonian, f, momenta_symbols=h.momenta)
+    subs = {f.rho: rho, f.S: s_field}
+
+    def on_solution(expr):
+        return sp.simplify(expr.subs(subs).doit())
+
+    velocity = h.g * (x * sp.diff(s_field, y) - y * sp.diff(s_field, x))
+    return WallstromLocalSolution(
+        rho=rho,
+        S=s_field,
+        nu=nu,
+        continuity_residual=on_solution(balance.continuity),
+        hamilton_jacobi_residual=on_solution(balance.equation),
+        pointer_velocity=sp.simplify(velocity),
     )
 
 

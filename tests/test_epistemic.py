@@ -526,3 +526,132 @@ def test_sample_phase_space_separable_2d_and_errors():
         ep.sample_phase_space(psi, (y, y), 0)
     with pytest.raises(ValueError, match="normalised"):
         ep.sample_phase_space(2 * psi, (y, y), 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# uncertainty moments (T0.7) and Wallstrom's winding state (T0.11)
+
+_Q = np.linspace(-12.0, 12.0, 512, endpoint=False)
+
+
+@pytest.mark.parametrize("width, p0", [(0.5, 0.0), (0.9, 1.3), (1.4, -0.7)])
+def test_uncertainty_moments_gaussian_saturates_kennard(width, p0):
+    m = ep.uncertainty_moments(
+        states.gaussian_wavepacket(_Q, 0.4, width, p0, hbar=1.3), _Q, hbar=1.3
+    )
+    assert m.sigma_q == pytest.approx(width, rel=1e-12)
+    assert m.sigma_q * m.sigma_p == pytest.approx(1.3 / 2, rel=1e-10)
+    assert m.cov_qp == pytest.approx(0.0, abs=1e-10)
+    assert m.fisher == pytest.approx(1 / width**2, rel=1e-10)
+
+
+@pytest.mark.parametrize("chirp", [-0.3, 0.1, 0.25])
+def test_uncertainty_moments_chirped_gaussian_closed_forms(chirp):
+    s = 0.8
+    m = ep.uncertainty_moments(states.chirped_gaussian(_Q, 0.2, s, 0.5, chirp=chirp), _Q)
+    assert m.sigma_q * m.sigma_p == pytest.approx(0.5 * np.sqrt(1 + 16 * chirp**2 * s**4), 1e-10)
+    # covariance of q with the local momentum 2ħc u: 2ħcσ²; Schrödinger–Robertson equality
+    assert m.cov_qp == pytest.approx(2 * chirp * s**2, rel=1e-10)
+    assert m.sigma_q**2 * m.sigma_p**2 - m.cov_qp**2 == pytest.approx(0.25, rel=1e-10)
+
+
+def test_uncertainty_moments_cubic_chirp_and_box_states():
+    s, c3 = 0.9, 0.15
+    m = ep.uncertainty_moments(states.chirped_gaussian(_Q, 0.0, s, cubic=c3), _Q)
+    assert m.sigma_q * m.sigma_p == pytest.approx(0.5 * np.sqrt(1 + 72 * c3**2 * s**6), 1e-10)
+    qb = np.linspace(-0.5, 0.5, 4000, endpoint=False)
+    for n in (1, 2, 3):
+        mb = ep.uncertainty_moments(states.box_eigenstate(qb, n), qb, derivative="central")
+        # second-order differences at the kinks: O(h) relative error near the walls
+        assert mb.sigma_q * mb.sigma_p == pytest.approx(
+            0.5 * np.sqrt(n**2 * np.pi**2 / 3 - 2), 1e-3
+        )
+
+
+def test_uncertainty_moments_agree_with_quantum_operators():
+    psi = states.random_superposition(_Q, np.random.default_rng(5), n_packets=3)
+    m = ep.uncertainty_moments(psi, _Q)
+    p2 = ep.ordered_quadratic_expectation(psi, _Q, np.array([[2.0]]))  # ½·2·p̂² = p̂²
+    (dpsi,) = G.gradient(psi, (_Q,))
+    mean_p = float(np.sum(np.conj(psi) * -1j * dpsi).real * (_Q[1] - _Q[0]))
+    assert m.sigma_p**2 == pytest.approx(p2 - mean_p**2, rel=1e-10)
+    assert m.sigma_q * m.sigma_p > 0.5
+
+
+def test_uncertainty_moments_rejects_bad_input():
+    with pytest.raises(ValueError, match="one-dimensional"):
+        ep.uncertainty_moments(np.ones((4, 4)), (np.arange(4.0), np.arange(4.0)))
+    with pytest.raises(ValueError):
+        ep.uncertainty_moments(np.ones(8), np.arange(8.0))  # not normalised
+
+
+@pytest.mark.parametrize("nu", [0.3, 0.5, 0.77, 2.0])
+def test_winding_weights_sum_and_grid_limit(nu):
+    m = np.arange(-20000, 20001)
+    w = ep.winding_weights(nu, m)
+    assert w.sum() == pytest.approx(1.0, abs=2e-4)  # tail ~ 2 sin²(πν)/(π² M)
+    grid = ep.winding_weights(nu, np.arange(-32, 32), n_grid=64)
+    assert grid.sum() == pytest.approx(1.0, rel=1e-12)
+    assert np.max(np.abs(grid[28:36] - ep.winding_weights(nu, np.arange(-4, 4)))) < 1e-3
+    if float(nu).is_integer():
+        assert w[m == nu] == pytest.approx(1.0) and grid[32 + int(nu)] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("nu", [0.3, 0.5, 1.2])
+def test_winding_principal_value_is_symmetric_sum(nu):
+    big = 10**6
+    m = np.arange(-big, big + 1)
+    assert np.sum(m * ep.winding_weights(nu, m)) == pytest.approx(
+        ep.winding_principal_value(nu), abs=1e-5
+    )
+    assert ep.winding_principal_value(0.5) == pytest.approx(0.5, abs=1e-15)
+
+
+def test_winding_rejects_bad_input():
+    with pytest.raises(ValueError, match="nu"):
+        ep.winding_weights(np.nan, [0])
+    with pytest.raises(ValueError, match="integers"):
+        ep.winding_weights(0.3, [0.5])
+    with pytest.raises(ValueError, match="lie in"):
+        ep.winding_weights(0.3, [40], n_grid=64)
+    with pytest.raises(ValueError, match="nu"):
+        ep.winding_principal_value(True)
+
+
+def _pointer_setup(phi, nu, sigma=0.4):
+    q = np.linspace(-100.0, 100.0, 4096, endpoint=False)  # holds every peak 5m, |m| <= 16
+    psi = np.outer(np.exp(1j * nu * phi), np.exp(-(q**2) / (4 * sigma**2)))
+    return states.normalise(psi, (phi, q)), q
+
+
+def test_von_neumann_pointer_circle_gives_born_weights_at_integers():
+    phi = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+    psi, q = _pointer_setup(phi, 0.3)
+    ptr = ep.von_neumann_pointer(psi, phi, q, coupling=1.0, duration=5.0)
+    dq = q[1] - q[0]
+    assert np.sum(ptr) * dq == pytest.approx(1.0, rel=1e-12)
+    for m in (-1, 0, 1):
+        window = np.abs(q - 5.0 * m) < 2.5  # 6.25 σ: Gaussian tails ~ 1e-9
+        assert np.sum(ptr[window]) * dq == pytest.approx(
+            ep.winding_weights(0.3, [m], n_grid=32)[0], abs=1e-6
+        )
+
+
+def test_von_neumann_pointer_on_the_covering_line_moves_by_g_nu_hbar_t():
+    # a φ window of 32 turns with a broad envelope: the spectrum of a line, p_φ ≈ ħν
+    phi = np.linspace(-32 * np.pi, 32 * np.pi, 4096, endpoint=False)
+    q = np.linspace(-40.0, 40.0, 1024, endpoint=False)
+    env = np.exp(-(phi**2) / (4 * 12.0**2))  # exp(-17) at the window edges
+    psi = states.normalise(np.outer(env * np.exp(1j * 0.3 * phi), np.exp(-(q**2) / 0.64)), (phi, q))
+    ptr = ep.von_neumann_pointer(psi, phi, q, coupling=1.5, duration=2.0, hbar=0.8)
+    dq = q[1] - q[0]
+    assert np.sum(q * ptr) * dq == pytest.approx(1.5 * 0.3 * 0.8 * 2.0, abs=1e-10)
+
+
+def test_von_neumann_pointer_rejects_bad_input():
+    phi = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+    psi, q = _pointer_setup(phi, 0.3)
+    with pytest.raises(ValueError, match="duration"):
+        ep.von_neumann_pointer(psi, phi, q, coupling=1.0, duration=-1.0)
+    with pytest.raises(ValueError, match="coupling"):
+        ep.von_neumann_pointer(psi, phi, q, coupling=np.inf, duration=1.0)

@@ -19,6 +19,7 @@ from qfcore.hamilton_jacobi import (
     ensemble_energy,
     first_caustic_time,
     initial_data,
+    quantum_potential_power,
 )
 
 RTOL = 1e-8  # see module docstring
@@ -362,3 +363,52 @@ def test_initial_data_errors():
         initial_data(psi, q, threshold=2.0)
     with pytest.raises(ValueError, match="hbar"):
         initial_data(psi, q, hbar=-1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# quantum_potential_power: d<H>_xi/dt of the classical flow
+
+
+@pytest.mark.parametrize("a, sigma, mass, hbar", [(0.5, 0.8, 1.0, 1.0), (-0.3, 1.2, 2.0, 0.7)])
+def test_quantum_potential_power_gaussian_closed_form(a, sigma, mass, hbar):
+    q = np.linspace(-15, 15, 1024, endpoint=False)
+    # S = m a q²/2 (velocity a q): phase S/ħ = (m a / 2ħ) q²
+    psi = states.chirped_gaussian(q, width=sigma, chirp=mass * a / (2 * hbar), hbar=hbar)
+    power = quantum_potential_power(psi, q, hbar=hbar, mass=mass)
+    assert power == pytest.approx(-a * hbar**2 / (4 * mass * sigma**2), rel=1e-10)
+
+
+def test_quantum_potential_power_zero_for_real_state():
+    q = np.linspace(-15, 15, 512, endpoint=False)
+    psi = states.normalise(
+        states.gaussian_wavepacket(q, -1, 0.6) + 0.5 * states.gaussian_wavepacket(q, 1, 0.9), q
+    )
+    assert abs(quantum_potential_power(psi, q)) < 1e-12
+
+
+def test_quantum_potential_power_is_slope_of_classical_flow_energy():
+    q = np.linspace(-12, 12, 1024, endpoint=False)
+    psi = states.normalise(
+        states.gaussian_wavepacket(q, -1.0, 0.6, 0.8)
+        + 0.8 * np.exp(0.5j) * states.gaussian_wavepacket(q, 1.2, 0.5, -0.3),
+        q,
+    )
+    h = 1e-3
+    flow = classical_flow(
+        *initial_data(psi, q),
+        np.array([0.0, h, 2 * h]),
+        force=lambda x: -x,
+        force_derivatives=lambda x: (-np.ones_like(x), np.zeros_like(x)),
+    )
+    total = ensemble_energy(flow, lambda x: x**2 / 2).total.values
+    slope = (-3 * total[0] + 4 * total[1] - total[2]) / (2 * h)  # O(h²) ~ 1e-6 relative
+    assert slope == pytest.approx(quantum_potential_power(psi, q), rel=1e-4)
+
+
+def test_quantum_potential_power_rejects_bad_input():
+    q = np.linspace(-5, 5, 64, endpoint=False)
+    with pytest.raises(ValueError):
+        quantum_potential_power(np.ones(64), q)
+    psi = states.gaussian_wavepacket(q, 0.0, 1.0)
+    with pytest.raises(ValueError, match="mass"):
+        quantum_potential_power(psi, q, mass=0.0)

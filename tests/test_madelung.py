@@ -507,3 +507,14 @@ def test_oriols_transformation_errors():
         M.oriols_transformation(1)
     with pytest.raises(TypeError, match="n_particles"):
         M.oriols_transformation(2.0)
+
+
+def test_wallstrom_local_solution_solves_the_measurement_equations():
+    w = M.wallstrom_local_solution()
+    assert w.continuity_residual == 0
+    assert w.hamilton_jacobi_residual == 0
+    g = M.measurement_hamiltonian().g
+    assert sp.simplify(w.pointer_velocity - g * M.HBAR * w.nu) == 0
+    # the phase is multivalued: going once around the origin adds 2πħν to S
+    x, y = M.measurement_hamiltonian().coordinates[:2]
+    assert sp.simplify(sp.diff(w.S, y).subs({x: 1, y: 0})) == M.HBAR * w.nu

@@ -73,3 +73,47 @@ def test_evolved_gaussian_errors():
         states.evolved_gaussian(X, np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="finite"):
         states.evolved_gaussian(np.array([np.nan]), 1.0)
+
+
+def test_chirped_gaussian_reduces_to_gaussian_wavepacket():
+    psi = states.chirped_gaussian(X, 0.7, 1.1, -0.4, hbar=0.9)
+    ref = states.gaussian_wavepacket(X, 0.7, 1.1, -0.4, hbar=0.9)
+    assert np.max(np.abs(psi - ref)) < 1e-12
+
+
+def test_chirped_gaussian_phase_is_the_polynomial():
+    psi = states.chirped_gaussian(X, 0.5, 1.0, 0.0, chirp=0.2, cubic=0.05)
+    ref = states.gaussian_wavepacket(X, 0.5, 1.0)
+    u = X - 0.5
+    assert np.max(np.abs(psi - ref * np.exp(1j * (0.2 * u**2 + 0.05 * u**3)))) < 1e-12
+
+
+def test_chirped_gaussian_rejects_bad_input():
+    with pytest.raises(ValueError, match="width"):
+        states.chirped_gaussian(X, width=0.0)
+    with pytest.raises(ValueError, match="cubic"):
+        states.chirped_gaussian(X, cubic=np.nan)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_box_eigenstate_moments(n):
+    q = np.linspace(-1.0, 1.0, 8000, endpoint=False)
+    psi = states.box_eigenstate(q, n, width=1.5, center=0.1)
+    dq = q[1] - q[0]
+    rho = np.abs(psi) ** 2
+    assert np.sum(rho) * dq == pytest.approx(1.0, rel=1e-12)
+    assert np.all(psi[np.abs(q - 0.1) > 0.75] == 0)
+    mean = np.sum(q * rho) * dq
+    var = np.sum((q - mean) ** 2 * rho) * dq
+    assert mean == pytest.approx(0.1, abs=1e-6)
+    assert var == pytest.approx(1.5**2 * (1 / 12 - 1 / (2 * n**2 * math.pi**2)), rel=1e-5)
+
+
+def test_box_eigenstate_rejects_bad_input():
+    q = np.linspace(-1.0, 1.0, 100, endpoint=False)
+    with pytest.raises(ValueError, match="inside the grid"):
+        states.box_eigenstate(q, 1, width=3.0)
+    with pytest.raises(TypeError):
+        states.box_eigenstate(q, 1.5)
+    with pytest.raises(ValueError):
+        states.box_eigenstate(q, 0)
