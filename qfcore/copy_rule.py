@@ -109,8 +109,14 @@ from qfcore._checks import count, hermitian, positive, seeded
 __all__ = [
     "MAX_COPY_PROBABILITY",
     "RULES",
+    "alignment_potential_ratio",
+    "copy_master_equation",
     "couplings",
+    "extinction_statistics",
     "frequency_standard_error",
+    "lattice_agent_run",
+    "lattice_fluid_equations",
+    "lattice_quantum_potential",
     "mean_field_rhs",
     "mean_field_solve",
     "phase_alignment_flow",
@@ -1110,7 +1116,9 @@ def phase_alignment_flow(
     xarray.Dataset
         ``coherence`` |⟨e^{iφ_I}⟩_a| and ``phase_spread`` (circular standard deviation
         √(−2 ln coherence), radians) over (time, beable), NaN for empty beables; ``energy``
-        (Eq. (43)) over time, which the flow conserves to solver tolerance.
+        (Eq. (43)) over time, which the flow conserves to solver tolerance;
+        ``total_momentum`` Σ_I π_I over time, conserved because H depends on the phases only
+        through differences (global phase symmetry).
 
     Raises
     ------
@@ -1150,6 +1158,7 @@ def phase_alignment_flow(
                 np.sqrt(-2 * np.log(np.clip(coherence, 1e-300, 1))),
             ),
             "energy": ("time", np.array(energy)),
+            "total_momentum": ("time", y[a.size :].sum(axis=0)),
         },
         coords={"time": times, "beable": np.arange(m)},
         attrs={
@@ -1203,3 +1212,435 @@ def phase_alignment_spectrum(hamiltonian, psi0, n_systems: int, *, f: float, hba
         jac[:, k] = (plus - minus) / (2 * eps)
     eig = np.linalg.eigvals(jac)
     return eig[np.argsort(-eig.real)]
+
+
+# ----------------------------------------------------------------------------------------------
+# nodes: extinction statistics (T1.6)
+
+
+def extinction_statistics(
+    hamiltonian,
+    psi0,
+    n_systems: int,
+    t_end: float,
+    *,
+    dt: float,
+    n_runs: int,
+    hbar: float = 1.0,
+    rng=None,
+) -> xr.Dataset:
+    """Fraction of independent agent runs in which some beable is empty at ``t_end`` (Eq. (61)).
+
+    An empty beable has nobody to copy, so emptiness is absorbing (Eq. (61)): a beable empty at
+    ``t_end`` was extinct from some t ≤ ``t_end`` on. Each run is :func:`simulate` from the same
+    deterministic initial allocation with a fresh seed; only the times 0 and ``t_end`` are
+    recorded (extinction needs no more). Runs whose step is refused (copy probability above
+    ``MAX_COPY_PROBABILITY``) raise; pass a smaller ``dt``.
+
+    Parameters
+    ----------
+    hamiltonian, psi0, hbar
+        As in :func:`simulate`.
+    n_systems : int
+        N ≥ 2.
+    t_end : float
+        Length of every run, > 0, a multiple of ``dt``.
+    dt : float
+        Time step > 0.
+    n_runs : int
+        Number of runs ≥ 2.
+    rng : numpy.random.Generator, int or None
+        Source of the runs' seeds.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``run``: ``extinct`` (bool, some beable empty at ``t_end``), ``seed``; scalars
+        ``probability`` (fraction of extinct runs), ``standard_error``
+        √(max(p(1 − p), 1/n_runs)/n_runs) (binomial, floored at one run so that p = 0 still
+        carries an error), ``initially_empty`` (bool: some beable got no system at t = 0,
+        round(N|ψ_a|²) = 0). Attrs: parameters.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`simulate`, and for ``n_runs < 2`` or ``t_end`` not a positive multiple of dt.
+
+    Examples
+    --------
+    >>> h = np.array([[0.0, 0.5], [0.5, 0.0]], dtype=complex)
+    >>> s = extinction_statistics(h, [1.0, 0.0], 10, 1.0, dt=0.01, n_runs=2, rng=0)
+    >>> float(s.probability)
+    1.0
+    """
+    n_runs = count(n_runs, "n_runs", 2, " (a probability needs runs)")
+    t_end, dt = positive(t_end, "t_end"), positive(dt, "dt")
+    gen, seed = seeded(rng)
+    seeds = gen.integers(2**31, size=n_runs)
+    extinct = np.zeros(n_runs, dtype=bool)
+    initially_empty = False
+    for k, s in enumerate(seeds):
+        ds = simulate(hamiltonian, psi0, n_systems, [0.0, t_end], dt=dt, hbar=hbar, rng=int(s))
+        initially_empty = bool((ds.frequency.isel(time=0) == 0).any())
+        extinct[k] = bool((ds.frequency.isel(time=-1) == 0).any())
+    p = float(extinct.mean())
+    se = float(np.sqrt(max(p * (1 - p), 1.0 / n_runs) / n_runs))
+    return xr.Dataset(
+        {
+            "extinct": ("run", extinct),
+            "seed": ("run", seeds),
+            "probability": p,
+            "standard_error": se,
+            "initially_empty": initially_empty,
+        },
+        attrs={
+            "n_systems": n_systems,
+            "t_end": t_end,
+            "dt": dt,
+            "hbar": hbar,
+            "master_seed": seed,
+            "source": "Smolin (2012), Eq. (61); runs of qfcore.copy_rule.simulate",
+        },
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# sympy checks of printed equations (T1.4, T1.5, T1.7)
+
+
+def copy_master_equation(n_levels: int = 3) -> tuple:
+    """Mean rate of change of n_0 under the copy process, derived and as printed in Eq. (7).
+
+    With Eq. (5)'s convention F_ab = rate at which a system in beable a copies a given system in
+    beable b (a the copier), the expected change of n_a sums over ordered pairs of beables
+    (x copier, y copied) the rate n_x n_y F_xy times the change of n_a, δ_ay − δ_ax.
+
+    Parameters
+    ----------
+    n_levels : int
+        M ≥ 2 beables.
+
+    Returns
+    -------
+    (derived, printed) : tuple of sympy.Expr
+        ṅ_0 from the process, and Eq. (7) as printed, Σ_b n_0 n_b (F_0b − F_b0).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-integer ``n_levels`` or ``n_levels < 2``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> derived, printed = copy_master_equation(2)
+    >>> sp.simplify(derived / printed)
+    -1
+    """
+    import sympy as sp
+
+    m = count(n_levels, "n_levels", 2, " (copies need two beables)")
+    n = sp.symbols(f"n0:{m}", positive=True)
+    rate = [[sp.Symbol(f"F_{x}{y}", positive=True) for y in range(m)] for x in range(m)]
+    derived = sum(
+        n[x] * n[y] * rate[x][y] * (int(y == 0) - int(x == 0)) for x in range(m) for y in range(m)
+    )
+    printed = sum(n[0] * n[b] * (rate[0][b] - rate[b][0]) for b in range(m))
+    return sp.expand(derived), sp.expand(printed)
+
+
+def alignment_potential_ratio(n_members: int = 3) -> object:
+    """Ratio of the Hessians at the aligned state of Eq. (43)'s pair potential and of Eq. (47).
+
+    Eq. (43): U = (f²/2) Σ_I Σ_{J∈a_I} sin²(φ_I − φ_J) (ordered pairs, as printed); Eq. (47):
+    U = Σ_I (f²/2) n (φ_I − φ̄)², its small-angle approximation as printed. Both vanish at
+    φ_I = φ̄ with zero gradient, so they agree to second order iff their Hessians agree.
+
+    Parameters
+    ----------
+    n_members : int
+        n ≥ 2 systems in one beable.
+
+    Returns
+    -------
+    sympy.Expr
+        c with Hess(43) = c·Hess(47) (sympy solves the n² equations); an empty list is
+        returned by :func:`sympy.solve` if the Hessians are not proportional.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-integer ``n_members`` or ``n_members < 2``.
+
+    Examples
+    --------
+    >>> alignment_potential_ratio(2)
+    2
+    """
+    import sympy as sp
+
+    n = count(n_members, "n_members", 2, " (alignment needs two phases)")
+    phi = sp.symbols(f"phi0:{n}", real=True)
+    f, c = sp.Symbol("f", positive=True), sp.Symbol("c")
+    u43 = f**2 / 2 * sum(sp.sin(phi[i] - phi[j]) ** 2 for i in range(n) for j in range(n))
+    mean = sum(phi) / n
+    u47 = sum(f**2 / 2 * n * (phi[i] - mean) ** 2 for i in range(n))
+    at_zero = dict.fromkeys(phi, 0)
+    h43 = sp.hessian(u43, phi).subs(at_zero)
+    h47 = sp.hessian(u47, phi).subs(at_zero)
+    sol = sp.solve(list(h43 - c * h47), c, dict=True)
+    return sol[0][c] if len(sol) == 1 else sol
+
+
+def lattice_fluid_equations() -> dict:
+    """Which sign of the mass each printed equation (56)–(59) of Section V belongs to (sympy).
+
+    Put ψ = √ρ e^{−iS/ħ} (the paper's S_a = ħφ_a and ψ_a = √ρ_a e^{−iφ_a}) into
+    iħψ̇ = −(ħ²/2μ)ψ'' + Vψ for a mass μ = ±m: sympy returns ρ̇ and Ṡ. Then each printed equation
+    is compared with both: Eq. (58) ρ̇ = (1/m)∂(ρ∂S); Eq. (59) Ṡ = −(∂S)²/2m + V (the ħ → 0
+    law); Eq. (57) V_Q = (ħ²/2m)∂²√ρ/√ρ, read as Ṡ = −(∂S)²/2m + V + V_Q; Eq. (56) through its
+    Euler–Lagrange equations (variation in S gives the continuity law, in ρ the Hamilton–Jacobi
+    law). Finally Newton: with the transport velocity u defined by the printed Eq. (58),
+    ρ̇ + ∂(ρu) = 0, i.e. u = −∂S/m, and Ṡ from the printed Eq. (59), the residual
+    ∂u/∂t + u∂u/∂x + V'/m of Euler's (Newton's) equation is returned.
+
+    Returns
+    -------
+    dict
+        ``"mass_sign"``: {equation number: +1, −1 or 0 (neither)}; ``"newton_residual"``: the
+        sympy expression of ∂u/∂t + u∂u/∂x + V'/m with the printed (58)–(59) (0 for a
+        consistent classical limit); ``"newton_residual_consistent"``: the same with Eq. (58)
+        and the μ = +m Hamilton–Jacobi law at ħ = 0 (must be 0); ``"madelung"``: {±1: (ρ̇, Ṡ)}.
+
+    Raises
+    ------
+    Nothing.
+
+    Examples
+    --------
+    >>> lattice_fluid_equations()["mass_sign"][58]
+    1
+    """
+    import sympy as sp
+    from sympy.calculus.euler import euler_equations
+
+    x, t = sp.symbols("x t", real=True)
+    m, hbar = sp.symbols("m hbar", positive=True)
+    # values at one point: rho > 0 and its x-derivatives, S', S'', V, V' (all real)
+    r = sp.Symbol("rho", positive=True)
+    r1, r2, s1, s2, v0 = sp.symbols("rho_x rho_xx S_x S_xx V", real=True)
+    amp, amp1 = sp.sqrt(r), r1 / (2 * sp.sqrt(r))
+    amp2 = r2 / (2 * sp.sqrt(r)) - r1**2 / (4 * r ** sp.Rational(3, 2))
+    log1 = amp1 / amp - sp.I * s1 / hbar  # psi'/psi for psi = sqrt(rho) exp(-i S/hbar)
+    log2 = log1**2 + amp2 / amp - (amp1 / amp) ** 2 - sp.I * s2 / hbar  # psi''/psi
+    madelung = {}
+    for sign in (1, -1):
+        rate = sp.expand((-(hbar**2) / (2 * sign * m) * log2 + v0) / (sp.I * hbar))
+        madelung[sign] = (
+            sp.simplify(2 * r * sp.re(rate)),  # psi_t/psi = rho_t/(2 rho) - i S_t/hbar
+            sp.simplify(-hbar * sp.im(rate)),
+        )
+
+    def match(rho_dot=None, s_dot=None):
+        for sign, (r_exact, s_exact) in madelung.items():
+            ok = rho_dot is None or sp.simplify(rho_dot - r_exact) == 0
+            ok &= s_dot is None or sp.simplify(s_dot - s_exact) == 0
+            if ok:
+                return sign
+        return 0
+
+    q_term = hbar**2 / (2 * m) * amp2 / amp  # Eq. (57) as printed
+    eq58 = (r1 * s1 + r * s2) / m
+    eq59 = -(s1**2) / (2 * m) + v0
+    classical = {g: sp.limit(sd, hbar, 0) for g, (_, sd) in madelung.items()}
+    signs = {
+        58: match(rho_dot=eq58),
+        59: next((g for g, sd in classical.items() if sp.simplify(eq59 - sd) == 0), 0),
+        57: match(s_dot=eq59 + q_term),
+    }
+    # Eq. (56): Euler-Lagrange equations of the printed action, then at one point
+    rho_f = sp.Function("rho", positive=True)(x, t)
+    s_f = sp.Function("S", real=True)(x, t)
+    v_f = sp.Function("V", real=True)(x)
+    lagrangian = rho_f * (
+        sp.diff(s_f, t)
+        + sp.diff(s_f, x) ** 2 / (2 * m)
+        - v_f
+        - hbar**2 / (2 * m) * sp.diff(sp.sqrt(rho_f), x, 2) / sp.sqrt(rho_f)
+    )
+    el_s, el_rho = (e.lhs for e in euler_equations(lagrangian, [s_f, rho_f], [x, t]))
+    point = [
+        (sp.diff(rho_f, x, 2), r2),
+        (sp.diff(rho_f, x), r1),
+        (sp.diff(s_f, x, 2), s2),
+        (sp.diff(s_f, x), s1),
+        (v_f, v0),
+        (rho_f, r),
+    ]
+    rho_dot_56 = sp.solve(el_s, sp.diff(rho_f, t))[0].subs(point)
+    s_dot_56 = sp.solve(el_rho, sp.diff(s_f, t))[0].subs(point)
+    signs[56] = match(rho_dot=rho_dot_56, s_dot=s_dot_56)
+
+    def newton(hj):
+        # u = -S_x/m from rho_t + (rho u)_x = 0 and Eq. (58); S_t = hj(S_x, V) at every x, so
+        # u_t = -d/dx(hj)/m = -(d hj/d S_x * S_xx + d hj/d V * V')/m
+        v1 = sp.Symbol("V_x", real=True)
+        u, u_x = -s1 / m, -s2 / m
+        u_t = -(sp.diff(hj, s1) * s2 + sp.diff(hj, v0) * v1) / m
+        return sp.simplify(u_t + u * u_x + v1 / m)
+
+    return {
+        "mass_sign": signs,
+        "newton_residual": newton(eq59),
+        "newton_residual_consistent": newton(classical[1]),
+        "madelung": madelung,
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# the lattice of Section V (T1.7)
+
+
+def lattice_quantum_potential(
+    probability, spacing: float, *, hbar: float = 1.0, mass: float = 1.0
+) -> np.ndarray:
+    """Ensemble mean of the quantum potential Eq. (57) on an open chain, ⟨V_Q⟩ = Σ_a ρ_a V_Q,a.
+
+    The phase law (38) on the lattice of Eqs. (54)–(55) (hopping phase δ = π, T1.7) splits as
+    ħφ̇_a = V_a + V_Q,a + K_a with the kinetic term K_a = (ħ²/2mā²) Σ_b √(ρ_b/ρ_a)(1 − cos(φ_a −
+    φ_b)) → (∂S)²/2m and the discrete quantum potential
+    V_Q,a = (ħ²/2mā²)[2 − Σ_{b=a±1} √(ρ_b/ρ_a)] → −(ħ²/2m)∂²√ρ/√ρ (standard sign; Eq. (57) as
+    printed has the opposite one, T1.7), a missing neighbour at a chain end contributing 0.
+    Summed with weights ρ_a, ⟨V_Q⟩ = (ħ²/2mā²)[2 − 2Σ_a √(ρ_aρ_{a+1})] (empty sites drop out),
+    which is ħ²/(8mσ²) for a wide Gaussian of standard deviation σ.
+
+    Parameters
+    ----------
+    probability : array_like, shape (..., P)
+        ρ_a ≥ 0 on P ≥ 2 sites, each row summing to 1 (frequencies n_a/N or |ψ_a|²).
+    spacing : float
+        Lattice spacing ā > 0.
+    hbar, mass : float
+        ħ > 0 and m > 0.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        ⟨V_Q⟩ in energy units.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 sites, negative or non-finite probabilities, rows not summing to 1
+        (within 1e-9), or non-positive ``spacing``, ``hbar``, ``mass``.
+
+    Examples
+    --------
+    >>> x = np.arange(-3, 3, 0.01)
+    >>> rho = np.exp(-x**2 / (2 * 0.3**2)); rho /= rho.sum()
+    >>> round(float(lattice_quantum_potential(rho, 0.01)) * 8 * 0.3**2, 3)
+    1.0
+    """
+    rho = np.asarray(probability, dtype=float)
+    spacing = positive(spacing, "spacing")
+    hbar, mass = positive(hbar, "hbar"), positive(mass, "mass")
+    if rho.ndim < 1 or rho.shape[-1] < 2:
+        raise ValueError(f"probability needs P >= 2 sites on its last axis; got {rho.shape}.")
+    if not np.all(np.isfinite(rho)) or np.any(rho < 0):
+        raise ValueError("probability must be finite and >= 0.")
+    if np.any(np.abs(rho.sum(axis=-1) - 1) > 1e-9):
+        raise ValueError("probability must sum to 1 over the sites (last axis).")
+    amp = np.sqrt(rho)
+    overlap = (amp[..., 1:] * amp[..., :-1]).sum(axis=-1)
+    return hbar**2 / (2 * mass * spacing**2) * (2 - 2 * overlap)
+
+
+def lattice_agent_run(
+    potential,
+    spacing: float,
+    psi0,
+    n_systems: int,
+    times,
+    *,
+    dt: float,
+    hbar: float = 1.0,
+    mass: float = 1.0,
+    origin: float = 0.0,
+    rng=None,
+) -> xr.Dataset:
+    """Copy-rule agents on the open lattice of Section V (Eqs. (54)–(55), δ = π), with ⟨x⟩, ⟨V_Q⟩.
+
+    Sites x_a = origin + a·ā; H = ``schrodinger.lattice_hamiltonian(V, ā, convention="standard")``
+    (R = ħ/2mā², hopping phase π, E_a = V_a + ħ²/mā²: the sign-corrected Eqs. (54)–(55)), then
+    :func:`simulate`. Added to its output: the agents' centre Σ_a x_a n_a/N and the exact
+    lattice centre Σ_a x_a|ψ_a(t)|²; the standard error of the agents' centre from the Poisson
+    model of :func:`frequency_standard_error` (every copy between neighbours moves one system by
+    ā, so var = ā² ∫ Σ_bonds |J_{a,a+1}| dt / N); and the ensemble mean of the quantum potential
+    (:func:`lattice_quantum_potential`) from the agents' frequencies and from |ψ(t)|².
+
+    Parameters
+    ----------
+    potential : array_like, shape (P,)
+        V at the sites, energy units, P ≥ 2.
+    spacing : float
+        ā > 0.
+    psi0 : array_like, complex, shape (P,)
+        Normalised initial state.
+    n_systems, times, dt, hbar, rng
+        As in :func:`simulate` (a step refused there is refused here: use a smaller dt).
+    mass : float
+        m > 0.
+    origin : float
+        Position of site 0.
+
+    Returns
+    -------
+    xarray.Dataset
+        :func:`simulate`'s variables plus ``centre``, ``exact_centre``, ``centre_standard_error``,
+        ``quantum_potential`` and ``exact_quantum_potential`` over time, and the coordinate
+        ``position`` over beable.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`simulate` and ``schrodinger.lattice_hamiltonian``.
+
+    Examples
+    --------
+    >>> x = np.arange(-1.0, 1.0, 0.1)
+    >>> psi = np.exp(-x**2 / 0.18).astype(complex); psi /= np.linalg.norm(psi)
+    >>> ds = lattice_agent_run(-x, 0.1, psi, 2000, [0.0, 0.1], dt=0.001, hbar=0.4, origin=-1.0)
+    >>> bool(abs(ds.centre[-1] - ds.exact_centre[-1]) < 5 * ds.centre_standard_error[-1] + 1e-3)
+    True
+    """
+    from qfcore import schrodinger
+
+    spacing = positive(spacing, "spacing")
+    hbar, mass = positive(hbar, "hbar"), positive(mass, "mass")
+    h = schrodinger.lattice_hamiltonian(
+        potential, spacing, mass=mass, hbar=hbar, periodic=False, convention="standard"
+    )
+    ds = simulate(h, psi0, n_systems, times, dt=dt, hbar=hbar, rng=rng)
+    x = float(origin) + spacing * np.arange(h.shape[0])
+    times = ds.time.values
+    fine = np.union1d(np.linspace(0.0, times[-1], 2048), times)
+    psi_t = _exact_evolution(h, _check_state(psi0, h.shape[0]), fine, hbar)
+    bond = 2 / hbar * np.abs(np.imag(psi_t[:, :-1].conj() * np.diag(h, 1) * psi_t[:, 1:]))
+    moves = np.concatenate([[0.0], cumulative_trapezoid(bond.sum(axis=1), fine)])
+    se = spacing * np.sqrt(moves[np.searchsorted(fine, times)] / ds.attrs["n_systems"])
+    freq, exact = ds.frequency.values, ds.exact_probability.values
+    return ds.assign_coords(position=("beable", x)).assign(
+        centre=("time", freq @ x),
+        exact_centre=("time", exact @ x),
+        centre_standard_error=("time", se),
+        quantum_potential=(
+            "time",
+            lattice_quantum_potential(freq, spacing, hbar=hbar, mass=mass),
+        ),
+        exact_quantum_potential=(
+            "time",
+            lattice_quantum_potential(
+                exact / exact.sum(axis=1, keepdims=True), spacing, hbar=hbar, mass=mass
+            ),
+        ),
+    )
