@@ -76,6 +76,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import random
 import re
 from collections import defaultdict
 from functools import cache
@@ -89,12 +90,15 @@ from qfcore._checks import count
 
 __all__ = [
     "TruncationCheck",
+    "adjoint_generator",
     "anti_normal_order",
     "anti_wick_from_wick",
     "anti_wick_symbol",
     "bose_hubbard",
     "boson_operators",
+    "coherent_average",
     "cubic_coupling",
+    "derive_offdiagonal_diffusion",
     "diffusion_matrix",
     "diffusion_term",
     "gauge_like",
@@ -1128,3 +1132,250 @@ def cubic_coupling(g=1, omega=1) -> sp.Expr:
     ops = boson_operators(3)
     x = [(a + Dagger(a)) / sp.sqrt(2 * w) for a in ops]
     return sp.expand(w * sp.Add(*(Dagger(a) * a for a in ops)) + g_ * x[0] * x[1] * x[2])
+
+
+# ---------------------------------------------------------------------------------------------
+# the off-diagonal diffusion block (Eq. 35) and moments of the Husimi evolution
+
+
+def _swap_conjugation(expr, n: int) -> sp.Expr:
+    """Complex conjugate of an expression in α, α* treated as independent: swap α_i ↔ α_i*."""
+    alphas, conjs = phase_space_symbols(n)
+    swap = dict(zip(alphas, conjs, strict=True)) | dict(zip(conjs, alphas, strict=True))
+    return (
+        sp.conjugate(expr)
+        .subs({sp.conjugate(v): v for v in (*alphas, *conjs)}, simultaneous=True)
+        .subs(swap, simultaneous=True)
+    )
+
+
+def derive_offdiagonal_diffusion(n_modes: int = 2, *, seed: int = 0, degree: int = 4) -> dict:
+    """Derive D^{αα*} = 0 (Eq. 35) from C3 (local Hamiltonian dependence) and C4 (time reversal).
+
+    Ansatz (C3, built from second derivatives of H only, same index structure i, j):
+    D^{αα*}_ij = x₁ ∂²H/∂α_i∂α_j + x₂ ∂²H/∂α_i*∂α_j* + x₃ ∂²H/∂α_i∂α_j* + x₄ ∂²H/∂α_i*∂α_j,
+    x_k = u_k + i v_k complex. Conditions, as identities in α, α* for real Hamiltonians that are
+    invariant under α ↔ α* (Eq. 20): skew-Hermiticity (D^{αα*}_ij)* = −D^{αα*}_ji (Eq. 17,
+    from the reality of the equation) and time reversal D^{αα*}_ij(α, α*) = −D^{αα*}_ji(α*, α)
+    (Eq. 33, from C4). The conditions are linear in (u, v); they are imposed for ``3`` random
+    integer Hamiltonians of the given degree (generic: a further Hamiltonian adds no equation).
+
+    Parameters
+    ----------
+    n_modes : int, default 2
+        Number of modes (≥ 2 so that i ≠ j occurs).
+    seed : int, default 0
+        Seed of the random integer coefficients of the test Hamiltonians.
+    degree : int, default 4
+        Total degree of the test Hamiltonians (≥ 2).
+
+    Returns
+    -------
+    dict
+        ``"ansatz"``: the n×n matrix D^{αα*} (sympy Matrix in u1…u4, v1…v4) for the first test
+        Hamiltonian; ``"real_coefficients"``: the solution of Eqs. (17) and (33) with C3's "no
+        explicit factor of i" (v = 0), {symbol: value}; ``"block_real"``: the ansatz with it
+        substituted; ``"free_parameters"``: the unknowns left free in it. The result is
+        u1 = −u2, u3 = u4 = 0: D^{αα*}_ij = u(∂²H/∂α_i*∂α_j* − ∂²H/∂α_i∂α_j) survives (the
+        paper's argument, Section III.B, only considers the mixed derivatives).
+        ``"with_energy_conservation"`` and ``"block_with_energy_conservation"``: the same with
+        C5 (Eq. 39) for this block, Σ_ij D^{αα*}_ij ∂²H/∂α_i∂α_j* = 0 identically, which
+        forces u = 0 and hence Eq. (35).
+
+    Raises
+    ------
+    ValueError
+        If n_modes < 2 or degree < 2.
+
+    Examples
+    --------
+    >>> out = derive_offdiagonal_diffusion()
+    >>> out["free_parameters"]
+    [u2]
+    >>> out["block_with_energy_conservation"] == sp.zeros(2)
+    True
+    """
+    n = count(n_modes, "n_modes", 2)
+    deg = count(degree, "degree", 2)
+    alphas, conjs = phase_space_symbols(n)
+    u = sp.symbols("u1:5", real=True)
+    v = sp.symbols("v1:5", real=True)
+    x = [u[k] + sp.I * v[k] for k in range(4)]
+    rng = random.Random(seed)
+
+    def test_hamiltonian():
+        h = sp.S.Zero
+        for total in range(2, deg + 1):
+            for combo in itertools.combinations_with_replacement((*alphas, *conjs), total):
+                mono = sp.Mul(*combo)
+                swapped = mono.subs(
+                    dict(zip(alphas, conjs, strict=True)) | dict(zip(conjs, alphas, strict=True)),
+                    simultaneous=True,
+                )
+                h += rng.randint(-3, 3) * (mono + swapped)  # real and swap-invariant
+        return sp.expand(h)
+
+    def block(h):
+        return sp.Matrix(
+            n,
+            n,
+            lambda i, j: (
+                x[0] * sp.diff(h, alphas[i], alphas[j])
+                + x[1] * sp.diff(h, conjs[i], conjs[j])
+                + x[2] * sp.diff(h, alphas[i], conjs[j])
+                + x[3] * sp.diff(h, conjs[i], alphas[j])
+            ),
+        )
+
+    equations = []
+    swap = dict(zip(alphas, conjs, strict=True)) | dict(zip(conjs, alphas, strict=True))
+    hamiltonians = [test_hamiltonian() for _ in range(3)]
+    for h in hamiltonians:
+        d = block(h)
+        for i in range(n):
+            for j in range(n):
+                skew = _swap_conjugation(d[i, j], n) + d[j, i]
+                reversal = d[i, j] + d[j, i].subs(swap, simultaneous=True)
+                for cond in (skew, reversal):
+                    cond = sp.expand(cond)
+                    if cond == 0:
+                        continue
+                    for coeff in sp.Poly(cond, *alphas, *conjs).coeffs():
+                        equations.extend(
+                            e for e in (sp.re(coeff), sp.im(coeff)) if sp.expand(e) != 0
+                        )
+    unknowns = [*u, *v]
+    real = sp.solve(equations + list(v), unknowns, dict=True)[0]
+    energy = []
+    for h in hamiltonians:
+        d = block(h)
+        rate = sp.expand(
+            sum(d[i, j] * sp.diff(h, alphas[i], conjs[j]) for i in range(n) for j in range(n))
+        )
+        if rate != 0:
+            for coeff in sp.Poly(rate, *alphas, *conjs).coeffs():
+                energy.extend(e for e in (sp.re(coeff), sp.im(coeff)) if sp.expand(e) != 0)
+    with_c5 = sp.solve(equations + list(v) + energy, unknowns, dict=True)[0]
+    d0 = block(hamiltonians[0])
+    block_real = sp.expand(d0.subs(real))
+    free = sorted(block_real.free_symbols & set(unknowns), key=str)
+    return {
+        "ansatz": d0,
+        "real_coefficients": real,
+        "block_real": block_real,
+        "free_parameters": free,
+        "with_energy_conservation": with_c5,
+        "block_with_energy_conservation": sp.expand(d0.subs(with_c5)),
+    }
+
+
+def adjoint_generator(symbol, f, *, max_order: int | None = None, n_modes: int | None = None):
+    """L†f: the Husimi generator of Eq. (63) moved onto a test function f by parts.
+
+    d/dt ∫ f Q d²ⁿα = ∫ (L†f) Q d²ⁿα with
+    L†f = −i Σ_{1 ≤ |m| ≤ max} ((−1)^{|m|}/m!) [(∂^m_α h)(∂^m_{α*} f) − (∂^m_{α*} h)(∂^m_α f)]
+    (boundary terms vanish for a polynomial f and a Q that decays like a Gaussian). With
+    ``max_order=None`` this is the exact quantum evolution of the anti-Wick average of f;
+    ``max_order=2`` is the Fokker–Planck truncation (Eq. 65), 1 the Liouville drift.
+
+    Parameters
+    ----------
+    symbol : sympy expression
+        Anti-Wick symbol h, polynomial in the symbols of :func:`phase_space_symbols`.
+    f : sympy expression
+        Test function, polynomial in the same symbols.
+    max_order : int, optional
+        Highest |m| kept (default: all).
+    n_modes : int, optional
+        Number of modes (default: from ``symbol`` and ``f``).
+
+    Returns
+    -------
+    sympy.Expr
+        L†f, expanded.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`satisfies_fp_truncation`; ``max_order`` < 1.
+
+    Examples
+    --------
+    >>> (a,), (ac,) = phase_space_symbols(1)
+    >>> adjoint_generator(a * ac, a)   # free oscillator: dα/dt = −iα
+    -I*alpha_1
+    """
+    expr, n_h = _symbol_input(symbol, n_modes, "symbol")
+    g, n_f = _symbol_input(f, n_modes, "f")
+    n = max(n_h, n_f)
+    alphas, conjs = phase_space_symbols(n)
+    degree = max(_degree(expr, n), 1)
+    hi = degree if max_order is None else count(max_order, "max_order", 1)
+    total = sp.S.Zero
+    for order in range(1, min(hi, degree) + 1):
+        for m in _multi_indices(n, order):
+            a_vars = [v for v, k in zip(alphas, m, strict=True) for _ in range(k)]
+            c_vars = [v for v, k in zip(conjs, m, strict=True) for _ in range(k)]
+            weight = sp.Integer(math.prod(math.factorial(k) for k in m))
+            part = sp.diff(expr, *a_vars) * sp.diff(g, *c_vars) - sp.diff(expr, *c_vars) * sp.diff(
+                g, *a_vars
+            )
+            total += -sp.I * (-1) ** order * part / weight
+    return sp.expand(total)
+
+
+def coherent_average(poly, beta, *, n_modes: int | None = None):
+    """∫ poly(α, α*) Q_β(α) d²ⁿα for the coherent state |β⟩, Q_β = e^{−|α−β|²}/πⁿ.
+
+    With α = β + z, z a standard complex Gaussian (⟨z^j z*^k⟩ = δ_jk k!), exactly.
+
+    Parameters
+    ----------
+    poly : sympy expression
+        Polynomial in the symbols of :func:`phase_space_symbols`.
+    beta : number or sequence of numbers (sympy or Python), one per mode
+        The coherent amplitudes.
+    n_modes : int, optional
+        Number of modes (default: from ``poly``, or the length of ``beta``).
+
+    Returns
+    -------
+    sympy.Expr
+        The average (exact for exact ``beta``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`satisfies_fp_truncation`; a ``beta`` of the wrong length.
+
+    Examples
+    --------
+    >>> (a,), (ac,) = phase_space_symbols(1)
+    >>> coherent_average(a * ac, 2)   # ⟨a a†⟩ = |β|² + 1
+    5
+    """
+    betas = list(beta) if isinstance(beta, list | tuple) else [beta]
+    expr, n = _symbol_input(poly, n_modes, "poly")
+    if n_modes is None and len(betas) > n:
+        n = len(betas)
+    if len(betas) != n:
+        raise ValueError(f"beta needs one amplitude per mode ({n}); got {len(betas)}.")
+    alphas, conjs = phase_space_symbols(n)
+    if expr == 0:
+        return sp.S.Zero
+    poly_ = sp.Poly(expr, *alphas, *conjs)
+    z = sp.symbols(f"z1:{n + 1}")
+    zc = sp.symbols(f"zc1:{n + 1}")
+    total = sp.S.Zero
+    for mono, coeff in poly_.terms():
+        term = coeff
+        for k in range(n):
+            b = sp.nsimplify(betas[k]) if isinstance(betas[k], float) else sp.sympify(betas[k])
+            shifted = sp.Poly(
+                sp.expand((b + z[k]) ** mono[k] * (sp.conjugate(b) + zc[k]) ** mono[n + k]),
+                z[k],
+                zc[k],
+            )
+            term *= sum(c * math.factorial(j) for (j, jc), c in shifted.terms() if j == jc)
+        total += term
+    return sp.expand(total)

@@ -85,17 +85,23 @@ from qfcore._checks import count, hermitian
 
 __all__ = [
     "NORM_ATOL",
+    "amplifier_weight_series",
     "coherent_state",
     "evolve_density_matrix",
     "fock_matrix_from_anti_wick",
     "fokker_planck_rhs",
+    "generator_taylor_coefficients",
+    "heterodyne_weight",
     "husimi_derivatives",
+    "husimi_of_matrix",
     "husimi_q",
     "husimi_series_term",
     "husimi_time_derivative",
     "mode_operators",
+    "oscillator_density",
     "symbol_from_sympy",
     "truncated_generator",
+    "unstable_modes",
 ]
 
 #: Tolerance on |‖ψ‖² − 1| or |Tr ρ − 1| for a state to count as normalised.
@@ -1061,3 +1067,307 @@ def evolve_density_matrix(generator, rho0, times) -> np.ndarray:
     else:
         out = expm_multiply(generator, v0, start=t[0], stop=t[-1], num=t.size, endpoint=True)
     return np.asarray(out).reshape(t.size, big_d, big_d)
+
+
+# ----------------------------------------------------------------------------------------------
+# diagnostics of the truncated theory (T2.8)
+
+
+def husimi_of_matrix(matrix, alpha) -> np.ndarray:
+    """⟨α|X|α⟩/π for any single-mode (d, d) matrix X — also one that is not a state.
+
+    The truncated generator does not preserve positivity or trace, so its ρ(t) is not accepted
+    by :func:`husimi_q`; this evaluates the same kernel on any matrix.
+
+    Parameters
+    ----------
+    matrix : array_like, (d, d) complex
+        Fock-basis matrix.
+    alpha : array_like of complex, any shape
+        Phase-space points.
+
+    Returns
+    -------
+    ndarray of complex, shape ``alpha.shape``
+        Real for Hermitian X (to round-off); equals :func:`husimi_q` for a state.
+
+    Raises
+    ------
+    ValueError
+        If ``matrix`` is not square or has non-finite entries; non-finite alpha.
+
+    Examples
+    --------
+    >>> psi = coherent_state(1.0, 30)
+    >>> round(float(husimi_of_matrix(np.outer(psi, psi.conj()), 1.0).real * np.pi), 12)
+    1.0
+    """
+    x = _as_complex(matrix, "matrix")
+    if x.ndim != 2 or x.shape[0] != x.shape[1]:
+        raise ValueError(f"matrix must be square (d, d); got shape {x.shape}.")
+    z, shape = _check_alpha(alpha, 1)
+    rows = _rows(z.reshape(-1), x.shape[0])  # (d, N): ⟨α|k⟩ (z holds conj(α))
+    return (np.einsum("jn,jk,kn->n", rows, x, rows.conj()) / np.pi).reshape(shape)
+
+
+def generator_taylor_coefficients(generator, rho0, observable, k_max: int) -> np.ndarray:
+    """Taylor coefficients c_k = Tr(O L^k ρ₀)/k! of ⟨O⟩(t) = Σ_k c_k t^k, k = 0…k_max.
+
+    Parameters
+    ----------
+    generator : sparse matrix or ndarray, (D², D²)
+        From :func:`truncated_generator` (row-major vec).
+    rho0 : array_like, (D, D) complex
+        Initial matrix.
+    observable : array_like, (D, D) complex
+        O (Hermitian for a real ⟨O⟩).
+    k_max : int
+        Highest order (≥ 0).
+
+    Returns
+    -------
+    ndarray of complex, (k_max + 1,)
+        c_0 … c_{k_max}. Exact in the retained Fock block; independent of the cut-off once the
+        state's weight within 2·k_max·(symbol degree) levels of the cut-off is negligible.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match; k_max < 0.
+
+    Examples
+    --------
+    >>> gen = truncated_generator({(1, 1): 1.0}, 10, order=None)   # H_aw = |α|², H = n + 1
+    >>> psi = coherent_state(1.0, 10)
+    >>> c = generator_taylor_coefficients(gen, np.outer(psi, psi.conj()), np.eye(10), 2)
+    >>> bool(np.allclose(c, [np.vdot(psi, psi).real, 0, 0]))
+    True
+    """
+    k = count(k_max, "k_max", 0)
+    rho = _as_complex(rho0, "rho0")
+    obs = _as_complex(observable, "observable")
+    if rho.ndim != 2 or rho.shape[0] != rho.shape[1] or obs.shape != rho.shape:
+        raise ValueError(
+            f"rho0 {rho.shape} and observable {obs.shape} must be square matrices of one shape."
+        )
+    if generator.shape != (rho.size, rho.size):
+        raise ValueError(
+            f"generator has shape {generator.shape}; rho0 of shape {rho.shape} needs "
+            f"({rho.size}, {rho.size})."
+        )
+    v = rho.reshape(-1)
+    o = obs.T.reshape(-1)  # Tr(O X) = Σ_jk O_kj X_jk
+    out = np.empty(k + 1, complex)
+    for j in range(k + 1):
+        out[j] = (o @ v) / math.factorial(j)
+        v = generator @ v
+    return out
+
+
+def unstable_modes(generator, dim: int, *, n_modes: int = 10) -> dict:
+    """The fastest-growing eigenmodes of a single-mode superoperator and where they live.
+
+    Parameters
+    ----------
+    generator : sparse matrix or ndarray, (d², d²)
+        From :func:`truncated_generator` for one mode of Fock dimension ``dim``.
+    dim : int
+        Fock dimension d.
+    n_modes : int, default 10
+        How many eigenvalues (largest real part first) to report.
+
+    Returns
+    -------
+    dict of ndarray
+        ``"rate"``: the n_modes largest Re λ; ``"weight_below_half"``: for each, the fraction
+        of Σ|v_jk|² on levels max(j, k) < d/2; ``"weight_top4"``: on max(j, k) ≥ d − 4;
+        ``"level_profile"``: (n_modes, d) fraction on each level max(j, k) = ℓ.
+        Dense eigen-decomposition (numpy.linalg.eig): cost O(d⁶), d ≲ 40.
+
+    Raises
+    ------
+    ValueError
+        If the generator is not (d², d²) or n_modes is not in [1, d²].
+
+    Examples
+    --------
+    >>> out = unstable_modes(truncated_generator({(1, 1): 1.0}, 6, order=None), 6, n_modes=1)
+    >>> bool(abs(out["rate"][0]) < 1e-12)
+    True
+    """
+    d = count(dim, "dim", 1)
+    m = count(n_modes, "n_modes", 1)
+    if generator.shape != (d * d, d * d):
+        raise ValueError(f"generator has shape {generator.shape}; dim = {d} needs ({d * d},) * 2.")
+    if m > d * d:
+        raise ValueError(f"n_modes = {m} exceeds the {d * d} eigenvalues.")
+    dense = generator.toarray() if hasattr(generator, "toarray") else np.asarray(generator)
+    lam, vec = np.linalg.eig(dense)
+    order = np.argsort(-lam.real)[:m]
+    level = np.maximum.outer(np.arange(d), np.arange(d)).reshape(-1)
+    weights = np.abs(vec[:, order]) ** 2
+    weights /= weights.sum(axis=0)
+    profile = np.array([[w[level == ell].sum() for ell in range(d)] for w in weights.T])
+    return {
+        "rate": lam.real[order],
+        "weight_below_half": profile[:, : (d + 1) // 2].sum(axis=1)
+        if d % 2
+        else profile[:, : d // 2].sum(axis=1),
+        "weight_top4": profile[:, max(d - 4, 0) :].sum(axis=1),
+        "level_profile": profile,
+    }
+
+
+def amplifier_weight_series(coefficients, squeeze, *, n_terms: int = 2, threshold: float = 0.0):
+    """Asymptotic series of the heterodyne weight W(r) − P(x > x₀) behind a parametric amplifier.
+
+    For the parametric amplifier H = (i/2)(a†² − a²) (Section V.E) the heterodyne variable is
+    Re α = (e^r x + ξ)/√2 with x distributed as f(x) = |ψ(x)|² and vacuum noise ξ ~ N(0, ½), so
+    the Q-weight of Re α > e^r x₀/√2 is W(r) = ∫ f(x) Φ((x − x₀)/σ) dx, σ² = e^{−2r}/2.
+    Expanding f about x₀ (odd orders only survive):
+    W − P(x > x₀) = −Σ_{n odd} f⁽ⁿ⁾(x₀) n!! σ^{n+1} / ((n + 1) n!),
+    i.e. −f′(x₀)σ²/2 − f‴(x₀)σ⁴/8 − f⁽⁵⁾(x₀)σ⁶/48 − … (derivatives from sympy, exact).
+
+    Parameters
+    ----------
+    coefficients : sequence of complex
+        Fock amplitudes c_k of the input ψ (need not be normalised: it is normalised here);
+        x = (a + a†)/√2, ψ(x) = Σ c_k φ_k(x) with the oscillator eigenfunctions φ_k.
+    squeeze : float or array_like of float
+        Squeezing r ≥ 0 (gain e^r).
+    n_terms : int, default 2
+        Number of odd orders n = 1, 3, … kept.
+    threshold : float, default 0
+        x₀ (in units of the input's x).
+
+    Returns
+    -------
+    ndarray of float, shape (R, n_terms)
+        The terms of the series for each r (sum along the last axis for the estimate; the first
+        omitted term estimates the truncation error).
+
+    Raises
+    ------
+    ValueError
+        Empty or all-zero coefficients, negative or non-finite r, n_terms < 1.
+
+    Examples
+    --------
+    >>> terms = amplifier_weight_series([0.4, 1.0], 2.0, n_terms=1)
+    >>> round(float(terms[0, 0]), 6)   # −f′(0) e^{−4}/4, f′(0) = 2·√2·c₀c₁/√π / (c₀² + c₁²)
+    -0.00252
+    """
+    import sympy
+
+    c = np.asarray(coefficients, dtype=complex).reshape(-1)
+    if c.size == 0 or not np.all(np.isfinite(c)) or not np.any(c):
+        raise ValueError("coefficients must be a non-empty, finite, non-zero sequence.")
+    c = c / np.linalg.norm(c)
+    r = np.atleast_1d(np.asarray(squeeze, dtype=float))
+    if not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError(f"squeeze must be finite and >= 0; got {squeeze!r}.")
+    m = count(n_terms, "n_terms", 1)
+    x = sympy.Symbol("x", real=True)
+    psi = sum(
+        complex(ck)
+        * sympy.exp(-(x**2) / 2)
+        * sympy.hermite(k, x)
+        / sympy.sqrt(2**k * sympy.factorial(k) * sympy.sqrt(sympy.pi))
+        for k, ck in enumerate(c)
+        if ck != 0
+    )
+    f = sympy.expand(psi * sympy.conjugate(psi))
+    sigma2 = np.exp(-2 * r) / 2
+    out = np.empty((r.size, m))
+    for j in range(m):
+        n = 2 * j + 1
+        deriv = complex(sympy.diff(f, x, n).subs(x, threshold).evalf(30)).real
+        double_fact = math.prod(range(n, 0, -2))
+        out[:, j] = -deriv * double_fact * sigma2 ** ((n + 1) / 2) / ((n + 1) * math.factorial(n))
+    return out
+
+
+def oscillator_density(coefficients, x) -> np.ndarray:
+    """|ψ(x)|² of ψ = Σ_k c_k |k⟩ in the quadrature x = (a + a†)/√2 (oscillator eigenfunctions).
+
+    Parameters
+    ----------
+    coefficients : sequence of complex
+        Fock amplitudes c_k (normalised here).
+    x : array_like of float
+        Quadrature values.
+
+    Returns
+    -------
+    ndarray of float, shape of ``x``
+        The density, ∫|ψ|² dx = 1. Stable recurrence for the Hermite functions (k up to ~1000).
+
+    Raises
+    ------
+    ValueError
+        Empty, non-finite or all-zero coefficients.
+
+    Examples
+    --------
+    >>> round(float(oscillator_density([1.0], 0.0) * np.sqrt(np.pi)), 12)
+    1.0
+    """
+    c = np.asarray(coefficients, dtype=complex).reshape(-1)
+    if c.size == 0 or not np.all(np.isfinite(c)) or not np.any(c):
+        raise ValueError("coefficients must be a non-empty, finite, non-zero sequence.")
+    c = c / np.linalg.norm(c)
+    xs = np.asarray(x, dtype=float)
+    prev = np.zeros_like(xs)
+    cur = np.exp(-(xs**2) / 2) / np.pi**0.25  # φ_0
+    psi = c[0] * cur
+    for k in range(1, c.size):  # φ_k = √(2/k) x φ_{k−1} − √((k−1)/k) φ_{k−2}
+        prev, cur = cur, np.sqrt(2 / k) * xs * cur - np.sqrt((k - 1) / k) * prev
+        psi = psi + c[k] * cur
+    return np.abs(psi) ** 2
+
+
+def heterodyne_weight(coefficients, squeeze, threshold: float = 0.0) -> float:
+    """Q-weight of Re α > e^r x₀/√2 behind the parametric amplifier, by 1-D quadrature.
+
+    W = ∫ f(x) Φ(√2 e^r (x − x₀)) dx, f = :func:`oscillator_density` (Section V.E; the
+    heterodyne variable is Re α = (e^r x + ξ)/√2, ξ ~ N(0, ½)). ``scipy.integrate.quad`` on both
+    sides of x₀, absolute tolerance 1e-15.
+
+    Parameters
+    ----------
+    coefficients : sequence of complex
+        Fock amplitudes of the input.
+    squeeze : float
+        r ≥ 0.
+    threshold : float, default 0
+        x₀.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        As :func:`oscillator_density`; negative or non-finite r.
+
+    Examples
+    --------
+    >>> round(heterodyne_weight([1.0], 1.3), 12)   # vacuum: symmetric
+    0.5
+    """
+    from scipy.integrate import quad
+    from scipy.special import erf
+
+    r = float(squeeze)
+    if not math.isfinite(r) or r < 0:
+        raise ValueError(f"squeeze must be finite and >= 0; got {squeeze!r}.")
+    oscillator_density(coefficients, 0.0)  # validates
+
+    def integrand(x):
+        return oscillator_density(coefficients, x) * 0.5 * (1 + erf(math.exp(r) * (x - threshold)))
+
+    return sum(
+        quad(integrand, lo, hi, epsabs=1e-15, limit=200)[0]
+        for lo, hi in ((-np.inf, threshold), (threshold, np.inf))
+    )

@@ -658,3 +658,75 @@ def test_diffusion_term_errors():
         od.diffusion_term(a**2 * ac**2, form="polar")
     with pytest.raises(TypeError):
         od.diffusion_term(od.boson_operators(1)[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Eq. (35) from C3 + C4 (+ C5), the adjoint generator and coherent averages
+
+
+def test_offdiagonal_block_c3_c4_leave_one_family_and_c5_removes_it():
+    out = od.derive_offdiagonal_diffusion(2, degree=3)
+    sol = out["real_coefficients"]
+    u1, u2, u3, u4 = sp.symbols("u1:5", real=True)
+    # C3 + C4 (Eqs. 17, 33) with real coefficients leave D_ij = u (H_{i*j*} − H_{ij})
+    assert out["free_parameters"] == [u2]
+    assert sol[u1] == -u2 and sol[u3] == 0 and sol[u4] == 0
+    # the surviving block is symmetric and purely imaginary for a real H: check on a real point
+    block = out["block_real"]
+    assert sp.expand(block - block.T) == sp.zeros(2)
+    point = {A1: 0.3 + 0.2j, C1: 0.3 - 0.2j, A2: -0.7 + 1.1j, C2: -0.7 - 1.1j, u2: 1.0}
+    values = np.array(block.subs(point).evalf(), dtype=complex)
+    assert np.abs(values.real).max() < 1e-12 and np.abs(values.imag).max() > 1e-3
+    # energy conservation (C5) forces it to zero: Eq. (35)
+    assert out["block_with_energy_conservation"] == sp.zeros(2)
+    assert set(out["with_energy_conservation"].values()) == {0}
+
+
+def test_offdiagonal_derivation_errors():
+    with pytest.raises(ValueError, match="n_modes"):
+        od.derive_offdiagonal_diffusion(1)
+    with pytest.raises(ValueError, match="degree"):
+        od.derive_offdiagonal_diffusion(2, degree=1)
+
+
+def test_adjoint_generator_free_and_exact_against_fock():
+    a, ac = A1, C1
+    # free oscillator h = ω|α|²: dα/dt = −iωα, d|α|²/dt = 0 at every order
+    w = sp.Rational(3, 2)
+    assert od.adjoint_generator(w * a * ac, a) == -sp.I * w * a
+    assert od.adjoint_generator(w * a * ac, a * ac) == 0
+    # exact (all orders): d⟨a a†⟩/dt = ⟨i[H, a a†]⟩ for H = a†³ + a³ (symbol α*³ + α³), Fock check
+    h = a**3 + ac**3
+    rate = od.adjoint_generator(h, a * ac)  # anti-Wick symbol of i[H, a a†]
+    d = 30
+    low = np.diag(np.sqrt(np.arange(1, d)), 1)
+    hm = np.linalg.matrix_power(low.T, 3) + np.linalg.matrix_power(low, 3)
+    big = d + 3
+    lowb = np.diag(np.sqrt(np.arange(1, big)), 1)
+    hb = np.linalg.matrix_power(lowb.T, 3) + np.linalg.matrix_power(lowb, 3)
+    obs = lowb @ lowb.T
+    comm = 1j * (hb @ obs - obs @ hb)
+    beta = 0.6 + 0.3j
+    psi = np.array([beta**k / math.sqrt(math.factorial(k)) for k in range(big)]) * np.exp(
+        -(abs(beta) ** 2) / 2
+    )
+    fock = np.vdot(psi, comm @ psi).real
+    assert hm.shape == (d, d)
+    sym_value = complex(od.coherent_average(rate, sp.nsimplify(0.6) + sp.I * sp.nsimplify(0.3)))
+    assert abs(sym_value - fock) < 1e-10 * max(1.0, abs(fock))
+    # the Fokker–Planck truncation drops the third-order term: it differs for this cubic h
+    third = od.adjoint_generator(h, ac**3) - od.adjoint_generator(h, ac**3, max_order=2)
+    assert third == 6 * sp.I  # −i(−1)³/3! · ∂³_α h · ∂³_{α*} α*³ = i·6·6/6
+
+
+def test_coherent_average_closed_forms():
+    a, ac = A1, C1
+    b = sp.Rational(1, 2) + sp.I
+    assert od.coherent_average(a * ac, 2) == 5  # ⟨a a†⟩ = |β|² + 1
+    assert (
+        sp.simplify(od.coherent_average(a**2 * ac**2, b) - (abs(b) ** 4 + 4 * abs(b) ** 2 + 2)) == 0
+    )
+    assert od.coherent_average(a**3, b) == sp.expand(b**3)
+    assert od.coherent_average(A1 * C2, [1, 2]) == 2  # independent modes: β₁ β₂* (no δ term)
+    with pytest.raises(ValueError, match="one amplitude per mode"):
+        od.coherent_average(A1 * C2, [1])

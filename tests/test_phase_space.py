@@ -590,3 +590,111 @@ def test_evolve_errors():
         ps.evolve_density_matrix(gen, np.ones(3), [0.0, 1.0])
     with pytest.raises(ValueError, match="times"):
         ps.evolve_density_matrix(gen, rho, [-1.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# diagnostics of the truncated theory and the amplifier series
+
+
+def test_husimi_of_matrix_matches_husimi_q_and_is_linear():
+    rng = np.random.default_rng(5)
+    m = rng.normal(size=(9, 9)) + 1j * rng.normal(size=(9, 9))
+    rho = m @ m.conj().T
+    rho /= np.trace(rho).real
+    alpha = rng.normal(size=(4, 3)) + 1j * rng.normal(size=(4, 3))
+    got = ps.husimi_of_matrix(rho, alpha)
+    assert got.shape == alpha.shape
+    assert np.abs(got - ps.husimi_q(rho, alpha)).max() < 1e-14
+    # an indefinite matrix (not accepted by husimi_q): linearity
+    x = rng.normal(size=(9, 9))
+    mix = ps.husimi_of_matrix(rho - 2 * x, alpha)
+    assert np.abs(mix - (got - 2 * ps.husimi_of_matrix(x, alpha))).max() < 1e-13
+    with pytest.raises(ValueError, match="square"):
+        ps.husimi_of_matrix(np.ones((2, 3)), 0.1)
+
+
+def test_generator_taylor_coefficients_closed_form():
+    # H_aw = |α|²: H = a a† = n + 1, exact generator; ⟨a⟩(t) = β e^{−it}: c_k = β(−i)^k/k!
+    d, beta = 40, 1.2
+    gen = ps.truncated_generator({(1, 1): 1.0}, d, order=None)
+    psi = ps.coherent_state(beta, d)
+    low = np.diag(np.sqrt(np.arange(1, d)), 1)
+    c = ps.generator_taylor_coefficients(gen, np.outer(psi, psi.conj()), low, 5)
+    want = np.array([beta * (-1j) ** k / math.factorial(k) for k in range(6)])
+    assert np.abs(c - want).max() < 1e-12
+    with pytest.raises(ValueError, match="k_max"):
+        ps.generator_taylor_coefficients(gen, np.outer(psi, psi.conj()), low, -1)
+    with pytest.raises(ValueError, match="generator has shape"):
+        ps.generator_taylor_coefficients(gen, np.eye(3), np.eye(3), 1)
+
+
+# H = n + 0.05 (a + a†)⁴ in anti-Wick form (ordering.anti_wick_symbol), violates Eq. (64)
+QUARTIC = {
+    (4, 0): 0.05, (0, 4): 0.05, (3, 1): 0.2, (1, 3): 0.2, (2, 2): 0.3,
+    (2, 0): -0.3, (0, 2): -0.3, (1, 1): 0.4, (0, 0): -0.85,
+}  # fmt: skip
+
+
+def test_unstable_modes_exact_is_neutral_truncated_quartic_grows_at_cutoff():
+    d = 12
+    full = ps.truncated_generator(QUARTIC, d, order=None)
+    exact = ps.unstable_modes(full, d, n_modes=3)
+    assert np.abs(exact["rate"]).max() < 1e3 * EPS * np.abs(full).max() * d
+    trunc = ps.unstable_modes(ps.truncated_generator(QUARTIC, d, order=2), d, n_modes=3)
+    assert trunc["rate"][0] > 10.0
+    assert np.allclose(trunc["level_profile"].sum(axis=1), 1.0)
+    assert trunc["weight_top4"][0] > 0.99 and trunc["weight_below_half"][0] < 1e-6
+    with pytest.raises(ValueError, match="n_modes"):
+        ps.unstable_modes(full, d, n_modes=145)
+    with pytest.raises(ValueError, match="generator has shape"):
+        ps.unstable_modes(np.eye(4), 3)
+
+
+def test_amplifier_weight_series_against_quadrature():
+    from scipy.integrate import quad
+    from scipy.special import erf
+
+    c = np.array([0.4, 1.0]) / math.hypot(0.4, 1.0)
+
+    def f(x):
+        return ((c[0] + c[1] * math.sqrt(2) * x) * math.exp(-(x**2) / 2)) ** 2 / math.sqrt(math.pi)
+
+    for x0 in (0.0, -c[0] / (c[1] * math.sqrt(2)), 0.5):
+        born = quad(f, x0, np.inf, epsabs=1e-14)[0]
+        for r in (1.5, 2.5):
+            w = sum(
+                quad(
+                    lambda x, r=r, x0=x0: f(x) * 0.5 * (1 + erf(np.exp(r) * (x - x0))),
+                    lo,
+                    hi,
+                    epsabs=1e-15,
+                    limit=200,
+                )[0]
+                for lo, hi in ((-np.inf, x0), (x0, np.inf))
+            )
+            terms = ps.amplifier_weight_series([0.4, 1.0], r, n_terms=3, threshold=x0)[0]
+            # two terms leave the third (plus the fourth, ~e^{−8r}) as the error
+            assert abs(w - born - terms[:2].sum()) <= 2 * abs(terms[2]) + 1e-13
+    with pytest.raises(ValueError, match="squeeze"):
+        ps.amplifier_weight_series([1.0], -1.0)
+    with pytest.raises(ValueError, match="coefficients"):
+        ps.amplifier_weight_series([0.0], 1.0)
+
+
+def test_oscillator_density_and_heterodyne_weight():
+    from scipy.integrate import quad
+
+    c = [0.4, 1.0, 0.3j]
+    norm = quad(lambda x: ps.oscillator_density(c, x), -np.inf, np.inf, epsabs=1e-14)[0]
+    assert abs(norm - 1) < 1e-12
+    # closed form for c = (0.4, 1): (c0 + c1 sqrt2 x)^2 e^{-x^2}/sqrt(pi), normalised
+    x = np.linspace(-3, 3, 13)
+    c0, c1 = np.array([0.4, 1.0]) / math.hypot(0.4, 1.0)
+    want = (c0 + c1 * math.sqrt(2) * x) ** 2 * np.exp(-(x**2)) / math.sqrt(math.pi)
+    assert np.abs(ps.oscillator_density([0.4, 1.0], x) - want).max() < 1e-14
+    # r -> large: W -> P(x > x0); r = 0 for the vacuum: 1/2 at x0 = 0
+    p_right = quad(lambda x: ps.oscillator_density([0.4, 1.0], x), 0, np.inf, epsabs=1e-14)[0]
+    assert abs(ps.heterodyne_weight([0.4, 1.0], 12.0) - p_right) < 1e-9
+    assert abs(ps.heterodyne_weight([1.0], 0.0) - 0.5) < 1e-13
+    with pytest.raises(ValueError, match="squeeze"):
+        ps.heterodyne_weight([1.0], -0.1)
