@@ -1,6 +1,8 @@
 """Collapse toy model (paper 003): σ's and outcomes vs loops, Born's rule, the master equation
 against closed forms, the exact propagator and QuTiP, the Appendix rates, and bad input."""
 
+import itertools
+
 import numpy as np
 import pytest
 import qutip
@@ -599,3 +601,44 @@ def test_sign_patterns_errors():
         cl.sign_patterns(np.eye(2))
     with pytest.raises(ValueError, match="not normalised"):
         cl.sign_patterns([1.0, 1.0])
+
+
+def _shapley_reference(p, a):
+    """Average over orders of the marginal contributions to v(A) = (sum_A p)^a (slow loops)."""
+    phi = np.zeros(len(p))
+    orders = list(itertools.permutations(range(len(p))))
+    for order in orders:
+        before = 0.0
+        for i in order:
+            phi[i] += (before + p[i]) ** a - before**a
+            before += p[i]
+    return phi / len(orders)
+
+
+@pytest.mark.parametrize("n", [3, 4, 6])
+def test_order_average_gives_born_for_uniform_and_r2_densities_only(n):
+    rng = np.random.default_rng(300 + n)
+    for _ in range(3):
+        psi = random_state(rng, n)
+        born = np.abs(psi) ** 2
+        uniform = cl.order_averaged_probabilities(psi)
+        np.testing.assert_allclose(uniform, born, atol=1e-13)
+        r2 = cl.order_averaged_probabilities(psi, density=lambda r: r**2)
+        np.testing.assert_allclose(r2, born, atol=1e-7)  # radial CDF tabulation error ~1e-8
+        # a fixed order with the same density is not Born: the average is what restores it
+        assert np.abs(cl.outcome_probabilities(psi, density=lambda r: r**2) - born).max() > 1e-2
+        # |λ|² ~ x³ for density ∝ r⁴: the Shapley value of (Σ p)³, which is not Born
+        r4 = cl.order_averaged_probabilities(psi, density=lambda r: r**4)
+        np.testing.assert_allclose(r4, _shapley_reference(born, 3), atol=1e-7)
+        assert np.abs(r4 - born).max() > 1e-3
+        assert r4.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_order_average_refuses_batches_and_too_many_levels():
+    with pytest.raises(ValueError, match="one state"):
+        cl.order_averaged_probabilities(np.full((2, 2), np.sqrt(0.5)))
+    n = cl.MAX_ORDER_LEVELS + 1
+    with pytest.raises(ValueError, match="too costly above"):
+        cl.order_averaged_probabilities(np.full(n, 1 / np.sqrt(n)))
+    with pytest.raises(TypeError, match="callable"):
+        cl.order_averaged_probabilities(np.sqrt([0.5, 0.5]), density=2.0)
