@@ -97,6 +97,7 @@ from scipy.special import gammaln, xlog1py, xlogy
 
 from qfcore._checks import count, positive
 from qfcore.grid import as_grid
+from qfcore.statistics import grid_cdf
 
 __all__ = [
     "INTERPOLATIONS",
@@ -1051,18 +1052,6 @@ def binned_l1(positions, velocities, f, x, v, x_edges, v_edges) -> float:
     return float(np.abs(hist.values * area - pf).sum())
 
 
-def _grid_cdf(x, rho) -> tuple[np.ndarray, np.ndarray]:
-    """Uniform grid and the normalised trapezoid distribution function of max(ρ, 0) at its nodes."""
-    (xg,) = as_grid(x, name="x")
-    r = np.clip(np.asarray(rho, dtype=float), 0, None)
-    if r.shape != xg.shape:
-        raise ValueError(f"rho must have shape {xg.shape}; got {r.shape}.")
-    cum = np.concatenate([[0.0], np.cumsum(0.5 * (r[1:] + r[:-1]) * np.diff(xg))])
-    if not cum[-1] > 0:
-        raise ValueError("rho holds no positive mass.")
-    return xg, cum / cum[-1]
-
-
 def _abs_linear_integral(a, b, length) -> float:
     """Σ ∫ |d| over intervals of the given lengths on which d is linear from a to b."""
     same = a * b >= 0
@@ -1103,7 +1092,8 @@ def marginal_wasserstein(positions, x, rho) -> float:
     pos = np.sort(_check_vector(positions, "positions"))
     if pos.size < 1:
         raise ValueError("positions must hold at least one sheet (K >= 1).")
-    xg, cum = _grid_cdf(x, rho)
+    cdf = grid_cdf(x, rho)
+    xg, cum = cdf.x, cdf.values
     pts = np.union1d(xg, pos)
     lo = min(pts[0], xg[0])
     hi = max(pts[-1], xg[-1])
@@ -1146,10 +1136,9 @@ def density_wasserstein(x_a, rho_a, x_b, rho_b) -> float:
     Source: W₁ = ∫|F_a − F_b| dx on the line, S. S. Vallender, Theory Probab. Appl. 18, 784
     (1973); C. Villani, *Optimal Transport* (Springer 2009), ch. 6.
     """
-    xa, ca = _grid_cdf(x_a, rho_a)
-    xb, cb = _grid_cdf(x_b, rho_b)
-    pts = np.union1d(xa, xb)
-    d = np.interp(pts, xa, ca, left=0.0, right=1.0) - np.interp(pts, xb, cb, left=0.0, right=1.0)
+    fa, fb = grid_cdf(x_a, rho_a), grid_cdf(x_b, rho_b)
+    pts = np.union1d(fa.x, fb.x)
+    d = fa(pts) - fb(pts)
     return _abs_linear_integral(d[:-1], d[1:], np.diff(pts))
 
 
@@ -1212,7 +1201,8 @@ def expected_sampling_wasserstein(x, rho, n_sheets) -> float:
     E. Giné and C. Matrán, Ann. Probab. 27, 1009 (1999).
     """
     k = count(n_sheets, "n_sheets", 1, " (K, the number of sheets)")
-    xg, cum = _grid_cdf(x, rho)
+    cdf = grid_cdf(x, rho)
+    xg, cum = cdf.x, cdf.values
     inner = np.arange(1, k) / k
     # x where F = j/K by inverse interpolation; inside a flat run of F (ρ = 0) no level is
     # crossed, so keep only the two ends of each run (np.interp needs xp non-decreasing)

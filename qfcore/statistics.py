@@ -1,0 +1,301 @@
+"""Small statistical tools behind the claims: fits with errors, goodness-of-fit, two-sample tests.
+
+Every claim of a notebook states its error. These functions return the error together with the
+estimate, in one convention for all notebooks:
+
+- :func:`power_law_fit` — an exponent ``a`` of ``y ∝ n^a`` with its standard error, from a
+  weighted log–log fit whose error is inflated when the points scatter more than their errors;
+- :func:`rms_with_error` — a root mean square and its delta-method standard error;
+- :func:`two_sample_z` — the z-score of the difference of two sample means;
+- :func:`ks_root_n`, :func:`ks_critical` — √n times the Kolmogorov–Smirnov distance and its
+  asymptotic quantile (Kolmogorov's distribution), the test behind every "distributed as |ψ|²";
+- :func:`grid_cdf` — the distribution function of a density sampled on a uniform grid.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import scipy.stats
+
+from qfcore._checks import count
+from qfcore.grid import as_grid
+
+__all__ = [
+    "GridCDF",
+    "PowerLaw",
+    "grid_cdf",
+    "ks_critical",
+    "ks_root_n",
+    "power_law_fit",
+    "rms_with_error",
+    "two_sample_z",
+]
+
+
+class PowerLaw(NamedTuple):
+    """Result of :func:`power_law_fit`: ``values ≈ exp(intercept) · n**exponent``."""
+
+    exponent: float
+    standard_error: float
+    intercept: float
+    reduced_chi2: float
+
+
+def _sample(a, name: str, minimum: int) -> np.ndarray:
+    arr = np.asarray(a, dtype=float).ravel()
+    count(arr.size, f"{name}.size", minimum, " to estimate a standard error")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; drop or fix the non-finite entries.")
+    return arr
+
+
+def power_law_fit(n, values, errors) -> PowerLaw:
+    """Fit ``values ∝ n**a`` by weighted least squares in log–log coordinates.
+
+    The weight of point i is ``values[i] / errors[i]``, the inverse standard error of
+    ``log values[i]`` to first order. The exponent's standard error is the formal one, inflated
+    by ``sqrt(chi2/dof)`` when the points scatter more than their errors say (never deflated).
+
+    Parameters
+    ----------
+    n : array_like, shape (k,)
+        Positive abscissae (ensemble sizes, particle numbers), k ≥ 3.
+    values : array_like, shape (k,)
+        Positive measured values.
+    errors : array_like, shape (k,)
+        Positive standard errors of ``values``.
+
+    Returns
+    -------
+    PowerLaw
+        ``(exponent, standard_error, intercept, reduced_chi2)``; ``reduced_chi2`` is
+        chi²/(k − 2).
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, fewer than 3 points are given (no degree of freedom left for the
+        error), or any input is not finite and > 0.
+
+    Notes
+    -----
+    The weighted linear fit and its covariance are :func:`numpy.polyfit` with
+    ``cov="unscaled"``; the inflation is the usual Birge-ratio rule (Birge, Phys. Rev. 40, 207
+    (1932)).
+
+    Examples
+    --------
+    >>> n = np.array([1.0, 2.0, 4.0, 8.0])
+    >>> fit = power_law_fit(n, 3 * n**-0.5, 0.01 * n**-0.5)
+    >>> round(fit.exponent, 6)
+    -0.5
+    """
+    arrays = [np.asarray(a, dtype=float) for a in (n, values, errors)]
+    names = ("n", "values", "errors")
+    if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1:
+        raise ValueError("n, values and errors must be 1-d arrays of the same length.")
+    count(arrays[0].size, "len(n)", 3, " to estimate the exponent's error")
+    for a, name in zip(arrays, names, strict=True):
+        if not np.all(np.isfinite(a) & (a > 0)):
+            raise ValueError(f"{name} must be finite and > 0 everywhere (a log-log fit).")
+    x, y, w = np.log(arrays[0]), np.log(arrays[1]), arrays[1] / arrays[2]
+    coef, cov = np.polyfit(x, y, 1, w=w, cov="unscaled")
+    chi2 = float(np.sum(((y - np.polyval(coef, x)) * w) ** 2)) / (x.size - 2)
+    se = math.sqrt(cov[0, 0] * max(1.0, chi2))
+    return PowerLaw(float(coef[0]), se, float(coef[1]), chi2)
+
+
+def rms_with_error(a) -> tuple[float, float]:
+    """Root mean square of a sample and its standard error (delta method).
+
+    Parameters
+    ----------
+    a : array_like
+        The sample (any shape, flattened), at least 2 entries.
+
+    Returns
+    -------
+    rms, standard_error : float
+        ``sqrt(mean(a²))`` and ``std(a²) / (2 rms sqrt(n))``; ``(0.0, 0.0)`` for an all-zero
+        sample.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 entries or non-finite entries.
+
+    Examples
+    --------
+    >>> rms, se = rms_with_error(np.random.default_rng(1).normal(size=100_000))
+    >>> abs(rms - 1) < 5 * se
+    True
+    """
+    sq = _sample(a, "a", 2) ** 2
+    ms = float(sq.mean())
+    if ms == 0:
+        return 0.0, 0.0
+    rms = math.sqrt(ms)
+    return rms, float(sq.std(ddof=1) / math.sqrt(sq.size) / (2 * rms))
+
+
+def two_sample_z(a, b) -> float:
+    """z-score of ``mean(a) − mean(b)`` for two independent samples (Welch's standard error).
+
+    Parameters
+    ----------
+    a, b : array_like
+        The two samples (flattened), each with at least 2 entries.
+
+    Returns
+    -------
+    float
+        ``(mean(a) − mean(b)) / sqrt(var(a)/n_a + var(b)/n_b)``, sample variances with ddof 1.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 entries in a sample, non-finite entries, or two constant samples (no
+        standard error).
+
+    Examples
+    --------
+    >>> round(two_sample_z([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]), 12)
+    0.0
+    """
+    x, y = _sample(a, "a", 2), _sample(b, "b", 2)
+    se = math.hypot(x.std(ddof=1) / math.sqrt(x.size), y.std(ddof=1) / math.sqrt(y.size))
+    if se == 0:
+        raise ValueError("a and b are both constant: the difference has no standard error.")
+    return float((x.mean() - y.mean()) / se)
+
+
+def ks_root_n(samples, cdf) -> float:
+    """√n times the Kolmogorov–Smirnov distance between a sample and a distribution function.
+
+    Under the hypothesis that the n samples are drawn from ``cdf`` this is asymptotically
+    Kolmogorov-distributed, independently of n; compare with :func:`ks_critical`.
+
+    Parameters
+    ----------
+    samples : array_like
+        The sample (flattened), at least 2 entries.
+    cdf : callable
+        Vectorised distribution function, e.g. ``scipy.stats.norm(0, 1).cdf`` or a
+        :class:`GridCDF`.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 samples or non-finite samples.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(2).normal(size=10_000)
+    >>> ks_root_n(x, scipy.stats.norm().cdf) < ks_critical(1e-3)
+    True
+    """
+    x = _sample(samples, "samples", 2)
+    return math.sqrt(x.size) * float(scipy.stats.kstest(x, cdf).statistic)
+
+
+def ks_critical(p_value: float) -> float:
+    """Quantile of Kolmogorov's distribution: P(√n·D > ks_critical(p)) → p for large n.
+
+    Parameters
+    ----------
+    p_value : float
+        False-alarm probability in (0, 1), e.g. ``1e-3``.
+
+    Returns
+    -------
+    float
+        ``scipy.stats.kstwobign.isf(p_value)`` (1.9495 for 10⁻³).
+
+    Raises
+    ------
+    ValueError
+        Unless 0 < p_value < 1.
+
+    Examples
+    --------
+    >>> round(ks_critical(1e-3), 4)
+    1.9495
+    """
+    if not 0 < p_value < 1:
+        raise ValueError(f"p_value must lie in (0, 1); got {p_value!r}.")
+    return float(scipy.stats.kstwobign.isf(p_value))
+
+
+@dataclass(frozen=True)
+class GridCDF:
+    """Distribution function of a density on a uniform grid (see :func:`grid_cdf`).
+
+    Attributes
+    ----------
+    x : ndarray, shape (n,)
+        The grid.
+    values : ndarray, shape (n,)
+        F at the grid nodes, from 0 to 1.
+
+    Calling it evaluates F by linear interpolation (0 left of the grid, 1 right of it).
+    """
+
+    x: np.ndarray
+    values: np.ndarray
+
+    def __call__(self, q):
+        return np.interp(q, self.x, self.values, left=0.0, right=1.0)
+
+    def inverse(self, u):
+        """Quantile function: positions with F = u, for inverse-transform sampling."""
+        return np.interp(u, self.values, self.x)
+
+
+def grid_cdf(x, rho) -> GridCDF:
+    """Normalised distribution function of a density sampled on a uniform grid.
+
+    F(x_k) is the trapezoid integral of max(ρ, 0) from the first node to x_k, divided by the
+    total, so that F runs from 0 to 1; negative values (round-off of a numerical density) are
+    clipped.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Uniform grid, increasing.
+    rho : array_like, shape (n,)
+        Density at the grid nodes (any normalisation).
+
+    Returns
+    -------
+    GridCDF
+        Callable ``F(q)``; ``F.inverse(u)`` samples by inversion.
+
+    Raises
+    ------
+    ValueError
+        If the grid is not uniform and increasing, the shapes differ, or ρ holds no positive
+        mass.
+
+    Examples
+    --------
+    >>> x = np.linspace(-10, 10, 2001)
+    >>> F = grid_cdf(x, np.exp(-(x**2) / 2))
+    >>> round(float(F(0.0)), 6)
+    0.5
+    """
+    (xg,) = as_grid(x, name="x")
+    r = np.clip(np.asarray(rho, dtype=float), 0, None)
+    if r.shape != xg.shape:
+        raise ValueError(f"rho must have shape {xg.shape}; got {r.shape}.")
+    cum = np.concatenate([[0.0], np.cumsum(0.5 * (r[1:] + r[:-1]) * np.diff(xg))])
+    if not cum[-1] > 0:
+        raise ValueError("rho holds no positive mass.")
+    return GridCDF(xg, cum / cum[-1])
