@@ -76,7 +76,7 @@ stamp="$( (cat pyproject.toml; "$venv/bin/python" --version) | sha256sum | cut -
 if [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
   echo "Installing qfcore and its dependencies into $venv (first run or pyproject.toml changed) ..."
   "$venv/bin/python" -m pip install --quiet --upgrade pip \
-    && "$venv/bin/python" -m pip install --quiet -e ".[test,book]" \
+    && "$venv/bin/python" -m pip install --quiet -e ".[notebooks,test,book]" \
     && "$venv/bin/python" -m ipykernel install --sys-prefix --name qfcore \
          --display-name "Python (qfcore)" >/dev/null \
     || { echo "reproduce.sh: installing into $venv failed (see pip's messages above)" >&2; exit 1; }

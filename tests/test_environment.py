@@ -1,6 +1,8 @@
 """The project's set-up files agree with each other and with the README."""
 
+import ast
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -39,3 +41,37 @@ def test_ci_runs_exactly_the_readme_test_command():
         if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))
     ]
     assert commands == ["./reproduce.sh --test"]
+
+
+# qfcore's companion tools: they import the extras' packages, which is why those are extras
+TOOL_MODULES = {"runner": "notebooks", "book": "book"}
+IMPORT_NAMES = {"yaml": "pyyaml"}  # import name -> distribution name, where they differ
+
+
+def _third_party_imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    names -= set(sys.stdlib_module_names) | {"qfcore"}
+    return {IMPORT_NAMES.get(n, n) for n in names}
+
+
+def test_qfcore_depends_on_exactly_what_it_imports():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {_split(r)[0] for r in project["dependencies"]}
+    imported = set()
+    for path in sorted((ROOT / "qfcore").glob("*.py")):
+        names = _third_party_imports(path)
+        if path.stem in TOOL_MODULES:
+            extra = project["optional-dependencies"][TOOL_MODULES[path.stem]]
+            names -= {_split(r)[0] for r in extra} | {"nbformat"}  # papermill's and myst-nb's
+        imported |= names
+    assert imported == core
+
+
+def test_license_is_an_spdx_expression():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "MIT"
