@@ -1,6 +1,13 @@
 """The claims ledger: every checked statement of a notebook, with its tolerance and status.
 
-A notebook calls :func:`start` once, then :func:`record` for each claim. Records are written to
+A notebook calls :func:`start` once, then records each claim, usually in a block per target that
+reads like the statements it checks and shows its own table at the end::
+
+    with claims.target("T0.2", "Eq. (10)") as t:
+        t.paper("product", sigma_q * sigma_p, hbar / 2, atol=4 * err, note="4 standard errors")
+        t.derived("sigma-p", sigma_p, hbar / (2 * sigma_q), atol=4 * err)
+
+(:func:`target`; :func:`record` is the same record one call at a time). Records are written to
 ``figures/claims/<notebook>.json`` after every call (so a crashed run still leaves what it
 checked); ``./reproduce.sh`` merges the files with :func:`merge` into ``figures/claims.json`` and
 prints :func:`format_table`.
@@ -20,10 +27,12 @@ Booleans and strings are compared exactly.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
 import re
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -43,6 +52,7 @@ __all__ = [
     "start",
     "summary",
     "table",
+    "target",
 ]
 
 KINDS = ("check", "erratum", "beyond")
@@ -241,6 +251,132 @@ def record(
     _LEDGER.claims[claim_id] = claim
     _LEDGER.write()
     return claim
+
+
+class Target:
+    """The claims of one target, recorded with a shared source and shown as one table.
+
+    Made by :func:`target`; see there. Each method records one claim with id
+    ``f"{target}-{name}"`` through :func:`record` and returns it; ``source`` defaults to the
+    target's source, and every other keyword is :func:`record`'s.
+    """
+
+    def __init__(self, target_id: str, source: str) -> None:
+        if not re.match(r"^T\d+\.\d+$", target_id):
+            raise ValueError(f"target_id must look like 'T0.2'; got {target_id!r}.")
+        self.id = target_id
+        self.source = source
+        self.claims: list[Claim] = []
+
+    def _record(self, name, computed, expected, origin, kind, source, **tolerances) -> Claim:
+        claim = record(
+            f"{self.id}-{name}",
+            computed,
+            expected,
+            kind=kind,
+            expected_origin=origin,
+            source=self.source if source is None else source,
+            **tolerances,
+        )
+        self.claims = [c for c in self.claims if c.id != claim.id] + [claim]
+        return claim
+
+    def paper(self, name, computed, expected, *, kind="check", source=None, **kw) -> Claim:
+        """A claim against a value printed in the paper (``expected_origin="paper"``)."""
+        return self._record(name, computed, expected, "paper", kind, source, **kw)
+
+    def derived(self, name, computed, expected, *, kind="check", source=None, **kw) -> Claim:
+        """A claim against a value derived or computed independently by us."""
+        return self._record(name, computed, expected, "derived", kind, source, **kw)
+
+    def null(self, name, computed, expected, *, kind="check", source=None, **kw) -> Claim:
+        """A claim against the value of a statistical null hypothesis (a z-score's 0, …)."""
+        return self._record(name, computed, expected, "null", kind, source, **kw)
+
+    def erratum(self, name, computed, printed, *, source=None, **kw) -> Claim:
+        """A slip: ``computed`` is the corrected value, ``printed`` the paper's."""
+        return self._record(name, computed, printed, "paper", "erratum", source, **kw)
+
+    def info(self, name, computed, *, kind="check", source=None, note="") -> Claim:
+        """A measured value with nothing to compare it with (status ``info``)."""
+        return self._record(name, computed, None, None, kind, source, note=note)
+
+    def table(self) -> Table:
+        """The block's claims, columns :data:`TABLE_COLUMNS` (the notes are in the ledger)."""
+        records = _records(self.claims)
+        return Table(
+            TABLE_COLUMNS,
+            [list(display_row(r).values()) for r in records],
+            status=[r["status"] for r in records],
+            css_class="qfcore-claims",
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.table()._repr_mimebundle_(include, exclude)
+
+    def __repr__(self) -> str:
+        return repr(self.table())
+
+    def __enter__(self) -> Target:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None and self.claims:
+            _show(self.table())
+
+
+def _show(obj) -> None:
+    """Display ``obj`` in a running IPython kernel (HTML and text), else print its text."""
+    ipython = sys.modules.get("IPython")  # loaded by every kernel; not a dependency of qfcore
+    if ipython is not None and ipython.get_ipython() is not None:
+        importlib.import_module("IPython.display").display(obj)
+    else:
+        print(repr(obj))
+
+
+def target(target_id: str, source: str = "") -> Target:
+    """Record the claims of one target in a block that shows them as a table at its end.
+
+    Parameters
+    ----------
+    target_id : str
+        A target of ``../shared/TARGETS.md``, e.g. ``"T0.2"``; claim ids are
+        ``f"{target_id}-{name}"``.
+    source : str
+        Equation, figure or section of the paper shared by the block's claims (a claim may
+        override it with ``source=``).
+
+    Returns
+    -------
+    Target
+        Use it as a context manager; its methods record one claim each and return it:
+        ``paper``, ``derived``, ``null`` (a check against an expected value from the paper,
+        derived by us, or a statistical null), ``erratum`` (corrected value, printed value) and
+        ``info`` (no expected value). Keywords ``rtol``, ``atol``, ``note`` and ``kind``
+        (``"check"`` or ``"beyond"``) are :func:`record`'s. When the block ends without an
+        exception its claims are displayed as one table (rows as :func:`display_row`); outside
+        a notebook the table is printed.
+
+    Raises
+    ------
+    ValueError
+        If ``target_id`` is not of the form ``"T<paper>.<n>"``; each method raises as
+        :func:`record`.
+    RuntimeError
+        From the methods, if :func:`start` was not called first.
+
+    Examples
+    --------
+    >>> path = start("99_example")
+    >>> with target("T0.2", "Eq. (10)") as t:  # doctest: +NORMALIZE_WHITESPACE
+    ...     _ = t.paper("product", 0.5001, 0.5, atol=1e-3, note="Monte Carlo, 4 se")
+    ...     _ = t.erratum("sign", -1.0, 1.0, source="Eq. (11)")
+    id            source    paper  reference  computed  tolerance   status
+    ------------  --------  -----  ---------  --------  ----------  -------
+    T0.2-product  Eq. (10)  0.500  —          0.500     atol 0.001  PASS
+    T0.2-sign     Eq. (11)  1      —          -1        exact       ERRATUM
+    """
+    return Target(target_id, source)
 
 
 def table(claims: list[Claim] | list[dict] | None = None) -> Table:

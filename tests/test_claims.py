@@ -141,3 +141,66 @@ def test_expected_origin_labels_the_columns(ledger):
     assert " | derived 0.50 | " in repr(derived) and " | paper 0.50 | " in repr(paper)
     assert " | — | " in repr(info)
     assert json.loads(claims._LEDGER.path.read_text())[1]["expected_origin"] == "derived"
+
+
+def test_target_block_records_what_record_records(ledger, capsys):
+    with claims.target("T0.2", "Eq. (10)") as t:
+        a = t.paper("product", 0.5001, 0.5, atol=1e-3, note="4 se")
+        b = t.derived("sigma", 0.71, 0.7071, atol=1e-3, source="Eq. (9)")
+        c = t.null("z", 0.3, 0.0, atol=4.0, kind="beyond")
+        d = t.erratum("sign", -1.0, 1.0)
+        e = t.info("width", 2.5)
+    printed = capsys.readouterr().out  # no kernel here: the block's table is printed
+    stored = {r["id"]: r for r in json.loads(ledger.read_text())}
+    assert [x.status for x in (a, b, c, d, e)] == ["pass", "fail", "pass", "erratum", "info"]
+    assert [x.expected_origin for x in (a, b, c, d, e)] == [
+        "paper",
+        "derived",
+        "null",
+        "paper",
+        "none",
+    ]
+    assert (a.source, b.source, c.kind, d.kind) == ("Eq. (10)", "Eq. (9)", "beyond", "erratum")
+    assert stored["T0.2-product"]["note"] == "4 se"
+    claims.start("99_test")
+    reference = claims.record(
+        "T0.2-product",
+        0.5001,
+        0.5,
+        atol=1e-3,
+        source="Eq. (10)",
+        expected_origin="paper",
+        note="4 se",
+    )
+    assert reference == a
+    lines = printed.splitlines()
+    assert lines[0].split() == list(claims.TABLE_COLUMNS)
+    assert [line.split()[0] for line in lines[2:]] == [x.id for x in (a, b, c, d, e)]
+    assert lines[3].split()[-1] == "FAIL"
+
+
+def test_target_rerun_replaces_and_errors_show_nothing(ledger, capsys):
+    t = claims.target("T1.3")
+    t.derived("a", 1.0, 2.0, atol=0.1)
+    t.derived("a", 2.0, 2.0, atol=0.1)
+    assert [c.status for c in t.claims] == ["pass"]
+    assert [r.split()[-1] for r in repr(t).splitlines()[2:]] == ["PASS"]
+    with pytest.raises(ZeroDivisionError), claims.target("T1.4") as u:
+        u.derived("b", 1.0, 1.0)
+        raise ZeroDivisionError("a failing cell")
+    assert capsys.readouterr().out == ""  # the failing block displays nothing
+    assert [c.id for c in claims.current()] == ["T1.3-a", "T1.4-b"]  # but kept its record
+
+
+@pytest.mark.parametrize("bad", ["T0", "0.2", "T0.2-x", "t0.2"])
+def test_target_rejects_malformed_ids(ledger, bad):
+    with pytest.raises(ValueError, match="target_id"):
+        claims.target(bad)
+
+
+def test_target_methods_raise_as_record(ledger):
+    t = claims.target("T0.5")
+    with pytest.raises(ValueError, match="rtol"):
+        t.derived("x", 1.0, 1.0, rtol=-1.0)
+    with pytest.raises(ValueError, match="kind"):
+        t.paper("x", 1.0, 1.0, kind="erratum-ish")

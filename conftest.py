@@ -1,4 +1,4 @@
-"""Shared pytest set-up: figures and ledgers of the tests go to a temporary folder."""
+"""Shared pytest set-up: figures and ledgers of the tests and doctests go to a temporary folder."""
 
 import matplotlib
 import pytest
