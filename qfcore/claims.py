@@ -281,25 +281,33 @@ class Target:
         self.claims = [c for c in self.claims if c.id != claim.id] + [claim]
         return claim
 
-    def paper(self, name, computed, expected, *, kind="check", source=None, **kw) -> Claim:
+    def check(self, name, computed, expected, *, origin, kind="check", source=None, **kw):
+        """A claim against ``expected``, whose origin is ``"paper"``, ``"derived"`` or ``"null"``.
+
+        :meth:`paper`, :meth:`derived` and :meth:`null` are this with the origin in the name.
+        """
+        return self._record(name, computed, expected, origin, kind, source, **kw)
+
+    def paper(self, name, computed, expected, **kw) -> Claim:
         """A claim against a value printed in the paper (``expected_origin="paper"``)."""
-        return self._record(name, computed, expected, "paper", kind, source, **kw)
+        return self.check(name, computed, expected, origin="paper", **kw)
 
-    def derived(self, name, computed, expected, *, kind="check", source=None, **kw) -> Claim:
+    def derived(self, name, computed, expected, **kw) -> Claim:
         """A claim against a value derived or computed independently by us."""
-        return self._record(name, computed, expected, "derived", kind, source, **kw)
+        return self.check(name, computed, expected, origin="derived", **kw)
 
-    def null(self, name, computed, expected, *, kind="check", source=None, **kw) -> Claim:
+    def null(self, name, computed, expected, **kw) -> Claim:
         """A claim against the value of a statistical null hypothesis (a z-score's 0, …)."""
-        return self._record(name, computed, expected, "null", kind, source, **kw)
+        return self.check(name, computed, expected, origin="null", **kw)
 
     def erratum(self, name, computed, printed, *, source=None, **kw) -> Claim:
         """A slip: ``computed`` is the corrected value, ``printed`` the paper's."""
         return self._record(name, computed, printed, "paper", "erratum", source, **kw)
 
-    def info(self, name, computed, *, kind="check", source=None, note="") -> Claim:
-        """A measured value with nothing to compare it with (status ``info``)."""
-        return self._record(name, computed, None, None, kind, source, note=note)
+    def info(self, name, computed, *, kind="check", source=None, **kw) -> Claim:
+        """A measured value with nothing to compare it with (status ``info``); a tolerance
+        given here is the value's stated error."""
+        return self._record(name, computed, None, None, kind, source, **kw)
 
     def table(self) -> Table:
         """The block's claims, columns :data:`TABLE_COLUMNS` (the notes are in the ledger)."""
