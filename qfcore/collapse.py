@@ -78,6 +78,7 @@ Units: ħ = 1; κ and H in energy units, times in 1/energy.
 from __future__ import annotations
 
 import itertools
+import math
 import numbers
 from typing import NamedTuple
 
@@ -94,19 +95,32 @@ __all__ = [
     "DENSITY_GRID",
     "MAX_ORDER_LEVELS",
     "NORM_TOL",
+    "PAIR_UP_LEVELS",
     "LambdaAverage",
+    "appendix_symbols",
     "born_frequencies",
     "born_product",
     "collapse_solution",
     "decay_rates",
+    "dissipator_sympy",
     "evolve",
     "lambda_average",
+    "lambda_average_per_order",
     "lindblad_operators",
     "liouvillian",
     "operator_pairs",
     "order_averaged_probabilities",
     "outcome",
     "outcome_probabilities",
+    "pair_basis",
+    "pair_reduced_state",
+    "pair_small_angle_expansion",
+    "pair_state",
+    "pair_up_population",
+    "pair_up_probability",
+    "power_law_shapley",
+    "printed_decay_rate",
+    "printed_rate_equations",
     "rate_matrix",
     "sample_disk",
     "sigma_values",
@@ -114,6 +128,7 @@ __all__ = [
     "sign_patterns",
     "singlet_average",
     "singlet_density",
+    "spin_states",
 ]
 
 #: Tolerance on Σ|β|² − 1, Tr ρ − 1 and the unit disk.
@@ -599,7 +614,7 @@ def sample_disk(shape, *, rng=None, density=None) -> np.ndarray:
     return np.interp(u, cdf, r) * phase
 
 
-def born_frequencies(psi, n_samples: int, *, rng=None, density=None):
+def born_frequencies(psi, n_samples: int, *, rng=None, density=None, random_order: bool = False):
     """Monte Carlo outcome frequencies of the model over hidden variables (Born's rule check).
 
     Parameters
@@ -613,6 +628,10 @@ def born_frequencies(psi, n_samples: int, *, rng=None, density=None):
         Generator or seed.
     density : callable or None
         Non-uniform planar λ density (see :func:`sample_disk`); None for uniform (Born's rule).
+    random_order : bool
+        Draw, for each sample, the order in which the construction takes the levels uniformly
+        from the N! orders (the order as a further hidden variable; its exact counterpart is
+        :func:`order_averaged_probabilities`). Frequencies are reported for the original labels.
 
     Returns
     -------
@@ -641,7 +660,12 @@ def born_frequencies(psi, n_samples: int, *, rng=None, density=None):
         # only |λ| enters Eq. (13): draw the radii (real λ = |λ|), not the phases
         u = gen.random((m, n - 1))
         lam = np.sqrt(u) if table is None else np.interp(u, table[1], table[0])
-        counts += np.bincount(outcome(psi_c, lam), minlength=n)
+        if random_order:
+            perm = np.argsort(gen.random((m, n)), axis=1)  # uniform over the N! orders
+            hit = perm[np.arange(m), outcome(psi_c[perm], lam)]
+        else:
+            hit = outcome(psi_c, lam)
+        counts += np.bincount(hit, minlength=n)
         done += m
     freq = counts / n_samples
     return freq, np.sqrt(freq * (1 - freq) / n_samples)
@@ -1182,3 +1206,518 @@ def lambda_average(
     _, weight, lam = sign_patterns(beta)
     ds = evolve(rho, h, kappa, lam, times, beta=beta, basis=basis)
     return LambdaAverage(np.einsum("s,stij->tij", weight, ds.rho.values), ds, weight)
+
+
+# ----------------------------------------------------------------------------------------------
+# the entangled pair of Section 4.4 (Eqs. (26)-(35)) with rotated detectors
+
+#: Levels of :func:`pair_basis` (0-based, the order of Eq. (27)) in which Alice, Bob find "up".
+PAIR_UP_LEVELS = {"alice": (0, 3), "bob": (1, 3)}
+
+
+def spin_states(theta: float) -> np.ndarray:
+    """Spin up and down along the axis at angle θ from z in the x–z plane, as columns.
+
+    Parameters
+    ----------
+    theta : float
+        Polar angle of the measurement axis, radians.
+
+    Returns
+    -------
+    ndarray, float, shape (2, 2)
+        Columns (cos θ/2, sin θ/2) and (−sin θ/2, cos θ/2) in the basis (|↑_z⟩, |↓_z⟩).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a non-finite or non-real θ.
+
+    Examples
+    --------
+    >>> spin_states(np.pi).round(12)  # up along -z is |down_z>
+    array([[ 0., -1.],
+           [ 1.,  0.]])
+    """
+    t = _angle(theta, "theta")
+    return np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]])
+
+
+def pair_basis(theta_a: float, theta_b: float) -> np.ndarray:
+    """Detector basis of the pair for Alice along θ_A and Bob along θ_B, in Eq. (27)'s order.
+
+    Columns |↑_A↓_B⟩, |↓_A↑_B⟩, |↓_A↓_B⟩, |↑_A↑_B⟩ along the rotated axes (the labels of
+    Eq. (27), not those of Eq. (26); see the module docstring), in the computational basis
+    |↑↑⟩, |↑↓⟩, |↓↑⟩, |↓↓⟩ (Alice's spin first).
+
+    Parameters
+    ----------
+    theta_a, theta_b : float
+        Alice's and Bob's axes, angles from z in the x–z plane (radians).
+
+    Returns
+    -------
+    ndarray, float, shape (4, 4)
+        Orthogonal matrix; pass it as ``basis`` to :func:`evolve` or :func:`lambda_average`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For non-finite angles.
+
+    Examples
+    --------
+    >>> np.abs(pair_basis(0.0, 0.0))  # levels 1..4 are |ud>, |du>, |dd>, |uu>
+    array([[0., 0., 0., 1.],
+           [1., 0., 0., 0.],
+           [0., 1., 0., 0.],
+           [0., 0., 1., 0.]])
+    """
+    ta, tb = _angle(theta_a, "theta_a"), _angle(theta_b, "theta_b")
+    (au, ad), (bu, bd) = spin_states(ta).T, spin_states(tb).T
+    return np.array([np.kron(au, bd), np.kron(ad, bu), np.kron(ad, bd), np.kron(au, bu)]).T
+
+
+def pair_state(q: float) -> np.ndarray:
+    """The entangled state q|↑_A↓_B⟩ − √(1 − q²)|↓_A↑_B⟩ of Eq. (27), computational basis.
+
+    Parameters
+    ----------
+    q : float
+        Weight, 0 ≤ q ≤ 1 (q = 1/√2 is the singlet).
+
+    Returns
+    -------
+    ndarray, float, shape (4,)
+
+    Raises
+    ------
+    ValueError, TypeError
+        For q outside [0, 1].
+
+    Examples
+    --------
+    >>> pair_state(0.6)
+    array([ 0. ,  0.6, -0.8,  0. ])
+    """
+    q = _check_q(q)
+    return np.array([0.0, q, -np.sqrt(1 - q**2), 0.0])
+
+
+def pair_up_probability(
+    q: float,
+    theta_a: float,
+    theta_b: float,
+    *,
+    party: str = "alice",
+    density=None,
+    order=None,
+    average_orders: bool = False,
+) -> float:
+    """Model probability (κt → ∞) that Alice or Bob finds "up" along their axis (Section 4.4).
+
+    The outcome probabilities of the four levels of :func:`pair_basis` come from
+    :func:`outcome_probabilities` (levels in the order ``order``) or, with ``average_orders``,
+    from :func:`order_averaged_probabilities`; the party's marginal sums its two "up" levels
+    (:data:`PAIR_UP_LEVELS`). Quantum mechanics gives Alice q² cos²(θ_A/2) +
+    (1 − q²) sin²(θ_A/2), independent of θ_B; so does the model with a uniform density.
+
+    Parameters
+    ----------
+    q : float
+        Weight of Eq. (27), 0 ≤ q ≤ 1.
+    theta_a, theta_b : float
+        Alice's and Bob's axes (radians).
+    party : {"alice", "bob"}
+        Whose marginal.
+    density : callable or None
+        Planar hidden-variable density p(|λ|) (:func:`outcome_probabilities`); None: uniform.
+    order : sequence of 4 ints, optional
+        The order in which the model's construction takes the levels of :func:`pair_basis`
+        (default (0, 1, 2, 3), Eq. (27)'s). Ignored with ``average_orders``.
+    average_orders : bool
+        Average over all 24 level orders (the paper's proposed sum over orderings).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError, TypeError
+        For q outside [0, 1], non-finite angles, an unknown party, an order that is not a
+        permutation of 0..3, or a bad density.
+
+    Examples
+    --------
+    >>> round(pair_up_probability(0.6, 0.0, 1.0), 12)  # uniform: the quantum q^2
+    0.36
+    >>> round(pair_up_probability(0.6, 0.0, 1.0, density=lambda r: r**2, average_orders=True), 6)
+    0.36
+    """
+    if party not in PAIR_UP_LEVELS:
+        raise ValueError(f"party must be 'alice' or 'bob'; got {party!r}.")
+    perm = np.arange(4) if order is None else np.asarray(order)
+    if sorted(perm.tolist()) != [0, 1, 2, 3]:
+        raise ValueError(f"order must be a permutation of (0, 1, 2, 3); got {order!r}.")
+    beta = pair_basis(theta_a, theta_b)[:, perm].T @ pair_state(q)
+    if average_orders:
+        prob = order_averaged_probabilities(beta, density=density)
+    else:
+        prob = outcome_probabilities(beta, density=density)
+    return float(sum(prob[i] for i, level in enumerate(perm) if level in PAIR_UP_LEVELS[party]))
+
+
+def pair_reduced_state(rho, party: str = "alice") -> np.ndarray:
+    """Reduced state of one party of a two-spin density matrix (partial trace over the other).
+
+    Parameters
+    ----------
+    rho : array_like, complex, shape (..., 4, 4)
+        Density matrices in the computational basis |↑↑⟩, |↑↓⟩, |↓↑⟩, |↓↓⟩ (Alice first).
+    party : {"alice", "bob"}
+        Whose reduced state.
+
+    Returns
+    -------
+    ndarray, complex, shape (..., 2, 2)
+        In the basis (|↑_z⟩, |↓_z⟩).
+
+    Raises
+    ------
+    ValueError
+        For ``rho`` not of shape (..., 4, 4) or an unknown party.
+
+    Examples
+    --------
+    >>> psi = pair_state(0.6)
+    >>> pair_reduced_state(np.outer(psi, psi)).real.round(12)  # Eq. (34): diag(q^2, 1 - q^2)
+    array([[0.36, 0.  ],
+           [0.  , 0.64]])
+    """
+    r = np.asarray(rho)
+    if r.ndim < 2 or r.shape[-2:] != (4, 4):
+        raise ValueError(f"rho must have shape (..., 4, 4); got {r.shape}.")
+    if party not in PAIR_UP_LEVELS:
+        raise ValueError(f"party must be 'alice' or 'bob'; got {party!r}.")
+    split = r.reshape(*r.shape[:-2], 2, 2, 2, 2)
+    return np.einsum("...aibi->...ab" if party == "alice" else "...iaib->...ab", split)
+
+
+def pair_up_population(rho, theta: float = 0.0, party: str = "alice") -> np.ndarray:
+    """⟨↑|ρ_X|↑⟩ along ``theta`` for the reduced state ρ_X of one party of a two-spin ρ.
+
+    Parameters
+    ----------
+    rho : array_like, complex, shape (..., 4, 4)
+        Density matrices in the computational basis (:func:`pair_reduced_state`).
+    theta : float
+        The party's axis (radians from z in the x–z plane).
+    party : {"alice", "bob"}
+        Trace over the other party.
+
+    Returns
+    -------
+    ndarray, float, shape (...)
+
+    Raises
+    ------
+    ValueError
+        As :func:`pair_reduced_state`, or for a non-finite θ.
+
+    Examples
+    --------
+    >>> psi = pair_state(0.6)
+    >>> round(float(pair_up_population(np.outer(psi, psi))), 12)
+    0.36
+    """
+    v = spin_states(theta)[:, 0]
+    return np.einsum("a,...ab,b->...", v, pair_reduced_state(rho, party), v).real
+
+
+def pair_small_angle_expansion() -> tuple[sp.Function, sp.Symbol, sp.Symbol, sp.Expr, sp.Expr]:
+    """Alice's order-averaged up-probability for Bob near z, to first order in sin²(θ_B/2).
+
+    Alice measures along z, Bob at a small angle θ_B; with η = sin²(θ_B/2) and x = q² the four
+    levels of Eq. (27) carry |β|² = (x(1 − η), (1 − x)(1 − η), (1 − x)η, xη). For a hidden-
+    variable density whose |λ|² has the cumulative distribution F (an undefined sympy function,
+    F(0) = 0 and F(1) = 1 substituted), each order gives P(K) = Π_{J>K} F(S_{J−1}/S_J) ·
+    (1 − F(S_{K−1}/S_K)) (Eq. (22) with a general F); the 24 orders are averaged and the sum over
+    Alice's two up-levels is expanded, P_A = c₀ + c₁ η + O(η²). No signalling from Bob requires
+    c₁ = 0 for every x; Born's rule at θ_B = 0 requires c₀ = x.
+
+    Returns
+    -------
+    F : sympy.Function
+        The undefined CDF of |λ|².
+    x, eta : sympy.Symbol
+        q² and sin²(θ_B/2).
+    c0, c1 : sympy.Expr
+        The coefficients, in F(x), F(1 − x) and derivatives of F at x, 1 − x, 0 and 1.
+
+    Raises
+    ------
+    Nothing.
+
+    Examples
+    --------
+    >>> F, x, eta, c0, c1 = pair_small_angle_expansion()
+    >>> sp.simplify(c0.replace(F, sp.Lambda(sp.Symbol("u"), sp.Symbol("u") ** 2)))
+    x
+    """
+    x, eta = sp.symbols("x eta", positive=True)
+    F = sp.Function("F")
+    weight = [x * (1 - eta), (1 - x) * (1 - eta), (1 - x) * eta, x * eta]
+    total = sp.Integer(0)
+    for perm in itertools.permutations(range(4)):
+        partial = list(itertools.accumulate(weight[i] for i in perm))
+        stay = sp.Integer(1)
+        for k in range(3, 0, -1):
+            if perm[k] in PAIR_UP_LEVELS["alice"]:
+                total += stay * (1 - F(partial[k - 1] / partial[k]))
+            stay *= F(partial[k - 1] / partial[k])
+        if perm[0] in PAIR_UP_LEVELS["alice"]:
+            total += stay
+    series = sp.series(total / 24, eta, 0, 2).removeO().subs({F(0): 0, F(1): 1})
+    return F, x, eta, sp.simplify(series.subs(eta, 0)), sp.simplify(series.coeff(eta, 1))
+
+
+def _angle(value, name: str) -> float:
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a real angle in radians; got {type(value).__name__}.")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
+    return float(value)
+
+
+# ----------------------------------------------------------------------------------------------
+# the master equation in symbols (Appendix, Eqs. (36)-(46))
+
+
+def appendix_symbols(n: int = 4) -> tuple[dict, sp.Matrix]:
+    """Symbols of the Appendix: θ_K = θ(σ_K) ∈ {0, 1} (K = 2..N) and ρ's elements r_IJ.
+
+    θ(−σ_K) is 1 − θ_K (σ_K = 0 has probability zero). Since each θ_K takes the values 0 and 1
+    only, an identity checked for all 2^(N−1) assignments is proven.
+
+    Parameters
+    ----------
+    n : int
+        Dimension N ≥ 2.
+
+    Returns
+    -------
+    theta : dict
+        {K: sympy.Symbol ``thetaK``}, K = 2..N (the paper's 1-based labels).
+    r : sympy.Matrix, shape (N, N)
+        Symbols ``rIJ`` (1-based names).
+
+    Raises
+    ------
+    ValueError, TypeError
+        For n < 2.
+    """
+    n = count(n, "n", 2, " (the model needs two detector states)")
+    theta = {k: sp.Symbol(f"theta{k}", nonnegative=True) for k in range(2, n + 1)}
+    return theta, sp.Matrix(n, n, lambda i, j: sp.Symbol(f"r{i + 1}{j + 1}"))
+
+
+def dissipator_sympy(n: int = 4, *, printed: bool = False) -> sp.Matrix:
+    """(1/κ) dρ/dt for H = 0, Eq. (15) with the operators of Eq. (14), in symbols.
+
+    With ``printed=False`` the standard Lindblad form Σ_{K>M} (L ρ L† − ½{L†L, ρ}) with
+    L = L_KM = θ_K|K⟩⟨M| + (1 − θ_K)|M⟩⟨K| (real, so L† = Lᵀ): this is what the second line of
+    Eq. (36) writes out, and what Eqs. (40)–(46) follow from. With ``printed=True`` the form
+    as printed in Eqs. (4), (15) and the first line of (36), Σ (L†ρL† − ½{ρ, L†L†}); since
+    L_KM² = θ_K(1 − θ_K)(…) = 0 for θ_K ∈ {0, 1}, its anticommutator term vanishes and it moves no
+    population.
+
+    Parameters
+    ----------
+    n : int
+        Dimension N ≥ 2.
+    printed : bool
+        Use the printed dagger placement.
+
+    Returns
+    -------
+    sympy.Matrix, shape (N, N)
+        In the symbols of :func:`appendix_symbols`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For n < 2.
+
+    Examples
+    --------
+    >>> (theta, r), d = appendix_symbols(2), dissipator_sympy(2)
+    >>> sp.expand(d[1, 1].subs(theta[2], 1))  # sigma_2 > 0: |1> decays into |2>
+    r11
+    >>> printed = dissipator_sympy(2, printed=True)  # moves no population, either sign
+    >>> [sp.expand(printed[1, 1].subs(theta[2], v)) for v in (0, 1)]
+    [0, 0]
+    """
+    theta, r = appendix_symbols(n)
+    out = sp.zeros(n)
+    for k in range(2, n + 1):
+        for m in range(1, k):
+            op = sp.zeros(n)
+            op[k - 1, m - 1] = theta[k]
+            op[m - 1, k - 1] = 1 - theta[k]
+            left, right = (op.T, op.T) if printed else (op, op.T)
+            out += left * r * right - (right * left * r + r * right * left) / 2
+    return out.applyfunc(sp.expand)
+
+
+def printed_rate_equations() -> list[sp.Expr]:
+    """Right-hand sides of Eqs. (40)–(43), (1/κ) dρ_JJ/dt for N = 4, as printed.
+
+    Returns
+    -------
+    list of sympy.Expr
+        Four expressions in the symbols of :func:`appendix_symbols` (θ(−σ_K) → 1 − θ_K).
+
+    Raises
+    ------
+    Nothing.
+    """
+    theta, r = appendix_symbols(4)
+    t2, t3, t4 = theta[2], theta[3], theta[4]
+    return [
+        (1 - t2) * r[1, 1] + (1 - t3) * r[2, 2] + (1 - t4) * r[3, 3] - (t2 + t3 + t4) * r[0, 0],
+        t2 * r[0, 0] - ((1 - t2) + t3 + t4) * r[1, 1] + (1 - t3) * r[2, 2] + (1 - t4) * r[3, 3],
+        t3 * r[0, 0] + t3 * r[1, 1] - (2 * (1 - t3) + t4) * r[2, 2] + (1 - t4) * r[3, 3],
+        t4 * (r[0, 0] + r[1, 1] + r[2, 2]) - 3 * (1 - t4) * r[3, 3],
+    ]
+
+
+def printed_decay_rate(i: int, j: int) -> sp.Expr:
+    """Λ_IJ of Eq. (46) as printed, for N = 4 (1-based I ≠ J).
+
+    Λ_IJ = (1 − δ_J4) Σ_{M>J} θ_M + (1 − δ_I4) Σ_{M>I} θ_M + (1 − δ_J1)(J − 1)(1 − θ_J) +
+    (1 − δ_I1)(I − 1)(1 − θ_I).
+
+    Parameters
+    ----------
+    i, j : int
+        1-based levels, 1 ≤ I, J ≤ 4, I ≠ J.
+
+    Returns
+    -------
+    sympy.Expr
+        In the symbols of :func:`appendix_symbols`.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For labels outside 1..4 or I = J (Eq. (45) holds for coherences only).
+    """
+    i = count(i, "i", 1, " (the paper's labels start at 1)", maximum=5)
+    j = count(j, "j", 1, " (the paper's labels start at 1)", maximum=5)
+    if i == j:
+        raise ValueError("Eq. (46) is for coherences: give i != j.")
+    th = {1: sp.Integer(0), **appendix_symbols(4)[0]}
+    return sp.expand(
+        int(j != 4) * sum(th[m] for m in range(j + 1, 5))
+        + int(i != 4) * sum(th[m] for m in range(i + 1, 5))
+        + int(j != 1) * (j - 1) * (1 - th[j])
+        + int(i != 1) * (i - 1) * (1 - th[i])
+    )
+
+
+def power_law_shapley(beta, a: float) -> np.ndarray:
+    """Shapley value of the game v(A) = (Σ_{I∈A} |β_I|²)^a, by the sum over coalitions.
+
+    For a hidden-variable density whose |λ|² has the CDF x^a (planar density ∝ |λ|^(2a − 2)),
+    a fixed level order gives P(K) = S_K^a − S_{K−1}^a (Eq. (22) with P(σ_J ≤ 0) = (S_{J−1}/S_J)^a;
+    the product telescopes), the marginal contribution of level K to v. Averaged over the N!
+    orders (:func:`order_averaged_probabilities`) this is the Shapley value
+    φ_I = Σ_{A ⊆ levels∖{I}} |A|!(N − |A| − 1)!/N! [v(A ∪ {I}) − v(A)] (L. S. Shapley, in
+    *Contributions to the Theory of Games II*, Princeton 1953, p. 307), computed here over the
+    2^(N−1) coalitions, an independent route. It is Born's rule |β_I|² for a = 1 (v additive)
+    and a = 2 (each cross term 2p_Ip_J is split equally: φ_I = p_I Σ_J p_J), not otherwise.
+
+    Parameters
+    ----------
+    beta : array_like, complex, shape (N,)
+        Normalised amplitudes, 2 ≤ N ≤ 16.
+    a : float
+        Exponent > 0.
+
+    Returns
+    -------
+    ndarray, float, shape (N,)
+        Sums to 1.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an unnormalised β, N outside 2..16, or a ≤ 0.
+
+    Examples
+    --------
+    >>> power_law_shapley(np.sqrt([0.5, 0.3, 0.2]), 2.0).round(12)
+    array([0.5, 0.3, 0.2])
+    >>> power_law_shapley(np.sqrt([0.5, 0.3, 0.2]), 3.0).round(4)
+    array([0.47 , 0.312, 0.218])
+    """
+    p = _check_beta(beta)
+    if p.ndim != 1 or p.size > 16:
+        raise ValueError(f"beta must be one state of 2..16 levels; got shape {p.shape}.")
+    a = positive(a, "a")
+    n = p.size
+    weight = [math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)]
+    phi = np.zeros(n)
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        for k in range(n):
+            for coalition in itertools.combinations(others, k):
+                s = float(p[list(coalition)].sum())
+                phi[i] += weight[k] * ((s + p[i]) ** a - s**a)
+    return phi
+
+
+def lambda_average_per_order(
+    rho0, hamiltonian, kappa: float, times, *, basis=None, detection_time: float = 0.0
+) -> np.ndarray:
+    """:func:`lambda_average` for every order in which the construction takes the levels.
+
+    The model's σ's and Lindblad operators (Eqs. (13)–(14)) depend on the order of the detector
+    states; relabelling them by a permutation π means using the basis columns in the order π.
+    The mean over axis 0 is the λ-averaged ρ(t) of the model with the order as a further hidden
+    variable, uniform over the N! orders (the paper's sum over orderings, Section 2.2).
+
+    Parameters
+    ----------
+    rho0, hamiltonian, kappa, times, basis, detection_time
+        As in :func:`lambda_average`; N ≤ 6 (720 orders).
+
+    Returns
+    -------
+    ndarray, complex, shape (N!, n_t, N, N)
+        Computational basis; orders as ``itertools.permutations(range(N))``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`lambda_average`, or for N > 6.
+    """
+    rho = _check_rho(rho0)
+    n = rho.shape[0]
+    if n > 6:
+        raise ValueError(f"rho0 has N = {n} levels; {n}! orders are too many (N <= 6).")
+    u = _check_basis(basis, n)
+    return np.stack(
+        [
+            lambda_average(
+                rho,
+                hamiltonian,
+                kappa,
+                times,
+                basis=u[:, list(perm)],
+                detection_time=detection_time,
+            ).rho
+            for perm in itertools.permutations(range(n))
+        ]
+    )

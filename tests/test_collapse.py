@@ -642,3 +642,192 @@ def test_order_average_refuses_batches_and_too_many_levels():
         cl.order_averaged_probabilities(np.full(n, 1 / np.sqrt(n)))
     with pytest.raises(TypeError, match="callable"):
         cl.order_averaged_probabilities(np.sqrt([0.5, 0.5]), density=2.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# the pair of Section 4.4 with rotated detectors
+
+
+def quantum_up(q, theta, party):
+    """Quantum marginal of Eq. (27): Alice up along z with q^2, Bob with 1 - q^2."""
+    w = q**2 if party == "alice" else 1 - q**2
+    return w * np.cos(theta / 2) ** 2 + (1 - w) * np.sin(theta / 2) ** 2
+
+
+def test_pair_basis_is_orthogonal_and_in_eq27_order():
+    for ta, tb in [(0.0, 0.0), (0.4, 2.1), (np.pi, 1.0)]:
+        u = cl.pair_basis(ta, tb)
+        np.testing.assert_allclose(u.T @ u, np.eye(4), atol=1e-14)
+    beta = cl.pair_basis(0.0, 0.0).T @ cl.pair_state(0.6)
+    np.testing.assert_allclose(beta, [0.6, -0.8, 0.0, 0.0], atol=1e-15)  # q|1> - s|2>, Eq. (27)
+    np.testing.assert_allclose(cl.spin_states(0.7).T @ cl.spin_states(0.7), np.eye(2), atol=1e-15)
+
+
+@pytest.mark.parametrize("party", ["alice", "bob"])
+def test_pair_marginals_are_quantum_for_uniform_and_r2_averaged(party):
+    rng = np.random.default_rng(11)
+    for _ in range(4):
+        q, ta, tb = rng.uniform(0.1, 0.9), rng.uniform(0, np.pi), rng.uniform(0, np.pi)
+        own = ta if party == "alice" else tb
+        expected = quantum_up(q, own, party)
+        assert cl.pair_up_probability(q, ta, tb, party=party) == pytest.approx(expected, abs=1e-13)
+        psi = cl.pair_state(q)
+        assert cl.pair_up_population(np.outer(psi, psi), own, party) == pytest.approx(
+            expected, abs=1e-13
+        )
+        avg = cl.pair_up_probability(
+            q, ta, tb, party=party, density=lambda r: r**2, average_orders=True
+        )
+        assert avg == pytest.approx(expected, abs=1e-7)
+
+
+def test_pair_bob_at_pi_is_a_relabelling_of_bob_at_zero():
+    # columns of pair_basis(0, pi) are +-columns [3, 2, 1, 0] of pair_basis(0, 0)
+    np.testing.assert_allclose(
+        np.abs(cl.pair_basis(0.0, np.pi)),
+        np.abs(cl.pair_basis(0.0, 0.0)[:, [3, 2, 1, 0]]),
+        atol=1e-15,
+    )
+    relabel = np.array([3, 2, 1, 0])
+    dens = lambda r: r**3  # noqa: E731
+    for order in itertools.permutations(range(4)):
+        at_pi = cl.pair_up_probability(0.6, 0.0, np.pi, density=dens, order=order)
+        at_zero = cl.pair_up_probability(0.6, 0.0, 0.0, density=dens, order=relabel[list(order)])
+        assert at_pi == pytest.approx(at_zero, abs=1e-12)
+    # the fixed order of Eq. (27) gives different numbers at 0 and pi; the order average does not
+    fixed = [cl.pair_up_probability(0.6, 0.0, t, density=dens) for t in (0.0, np.pi)]
+    assert abs(fixed[1] - fixed[0]) > 0.05
+    avg = [
+        cl.pair_up_probability(0.6, 0.0, t, density=dens, average_orders=True) for t in (0, np.pi)
+    ]
+    assert avg[1] == pytest.approx(avg[0], abs=1e-12)
+
+
+def test_small_angle_expansion_selects_affine_densities():
+    F, x, eta, c0, c1 = cl.pair_small_angle_expansion()
+    u = sp.Symbol("u")
+    for cdf, born, silent in [
+        (u, True, True),
+        (u**2, True, True),
+        (u + sp.Rational(1, 3) * (u**2 - u), True, True),  # planar density affine in |lambda|^2
+        (u**3, False, False),
+    ]:
+        f = sp.Lambda(u, cdf)
+        assert (sp.simplify(c0.replace(F, f).doit() - x) == 0) is born
+        assert (sp.simplify(c1.replace(F, f).doit()) == 0) is silent
+    # the expansion agrees with the exact order average at a small angle (independent method)
+    q, eta_val = 0.6, 1e-4
+    dens = lambda r: r**4  # noqa: E731  |lambda|^2 has CDF u^3
+    exact = cl.pair_up_probability(
+        q, 0.0, 2 * np.arcsin(np.sqrt(eta_val)), density=dens, average_orders=True
+    )
+    series = (c0 + eta * c1).replace(F, sp.Lambda(u, u**3)).doit().subs({x: q**2, eta: eta_val})
+    assert exact == pytest.approx(float(series), abs=1e-7)
+
+
+def test_pair_errors():
+    with pytest.raises(ValueError, match="party must be"):
+        cl.pair_up_probability(0.6, 0.0, 0.0, party="carol")
+    with pytest.raises(ValueError, match="permutation"):
+        cl.pair_up_probability(0.6, 0.0, 0.0, order=(0, 0, 1, 2))
+    with pytest.raises(ValueError, match="q must lie in"):
+        cl.pair_state(1.5)
+    with pytest.raises(ValueError, match="theta must be finite"):
+        cl.spin_states(np.nan)
+    with pytest.raises(TypeError, match="theta_b must be a real angle"):
+        cl.pair_basis(0.0, "z")
+    with pytest.raises(ValueError, match=r"shape \(\.\.\., 4, 4\)"):
+        cl.pair_up_population(np.eye(2))
+
+
+# ----------------------------------------------------------------------------------------------
+# the Appendix in symbols
+
+
+def _assignments(theta):
+    keys = list(theta.values())
+    return [dict(zip(keys, bits, strict=True)) for bits in itertools.product((0, 1), repeat=3)]
+
+
+def test_dissipator_sympy_gives_eqs_40_to_46():
+    theta, r = cl.appendix_symbols(4)
+    rhs = cl.dissipator_sympy(4)
+    printed = cl.printed_rate_equations()
+    for b in _assignments(theta):
+        for k in range(4):
+            assert sp.expand((rhs[k, k] - printed[k]).subs(b)) == 0
+        for i, j in itertools.permutations(range(1, 5), 2):
+            lam = cl.printed_decay_rate(i, j)
+            assert sp.expand((rhs[i - 1, j - 1] + lam * r[i - 1, j - 1] / 2).subs(b)) == 0
+
+
+def test_dissipator_sympy_matches_numeric_liouvillian():
+    theta, r = cl.appendix_symbols(3)
+    rng = np.random.default_rng(4)
+    psi = random_state(rng, 3)
+    rho = np.outer(psi, psi.conj())
+    rhs = cl.dissipator_sympy(3)
+    for signs in itertools.product((1.0, -1.0), repeat=2):
+        sub = {theta[2]: int(signs[0] > 0), theta[3]: int(signs[1] > 0)}
+        sub.update({r[i, j]: rho[i, j] for i in range(3) for j in range(3)})
+        symbolic = np.array(rhs.subs(sub).evalf(), dtype=complex)
+        sup = cl.liouvillian(np.zeros((3, 3)), cl.lindblad_operators(signs), 1.0)
+        numeric = (sup @ rho.reshape(-1, order="F")).reshape(3, 3, order="F")
+        np.testing.assert_allclose(symbolic, numeric, atol=1e-13)
+
+
+def test_printed_dagger_placement_moves_no_population():
+    theta = cl.appendix_symbols(4)[0]
+    printed = cl.dissipator_sympy(4, printed=True)
+    standard = cl.dissipator_sympy(4)
+    for b in _assignments(theta):
+        assert all(sp.expand(printed[k, k].subs(b)) == 0 for k in range(4))
+        assert any(sp.expand(standard[k, k].subs(b)) != 0 for k in range(4))
+
+
+def test_appendix_errors():
+    with pytest.raises(ValueError, match="n must be >= 2"):
+        cl.appendix_symbols(1)
+    with pytest.raises(ValueError, match="coherences"):
+        cl.printed_decay_rate(2, 2)
+    with pytest.raises(ValueError, match="i must be < 5"):
+        cl.printed_decay_rate(5, 1)
+
+
+@pytest.mark.parametrize("a", [1.0, 1.5, 2.0, 3.0])
+def test_power_law_shapley_three_ways(a):
+    rng = np.random.default_rng(int(10 * a))
+    psi = random_state(rng, 4)
+    born = np.abs(psi) ** 2
+    phi = cl.power_law_shapley(psi, a)
+    np.testing.assert_allclose(phi, _shapley_reference(born, a), atol=1e-13)
+    dens = lambda r: r ** (2 * a - 2)  # noqa: E731  |lambda|^2 then has the CDF x^a
+    np.testing.assert_allclose(cl.order_averaged_probabilities(psi, density=dens), phi, atol=1e-7)
+    assert phi.sum() == pytest.approx(1.0, abs=1e-13)
+    assert bool(np.abs(phi - born).max() < 1e-13) == (a in (1.0, 2.0))
+    with pytest.raises(ValueError, match="a must be a finite number > 0"):
+        cl.power_law_shapley(psi, 0.0)
+
+
+def test_lambda_average_per_order_collapses_to_born_for_every_order():
+    rng = np.random.default_rng(21)
+    psi = random_state(rng, 3)
+    per_order = cl.lambda_average_per_order(psi, np.zeros((3, 3)), 1.0, [0.0, 1.0, 40.0])
+    assert per_order.shape == (6, 3, 3, 3)
+    pops = np.einsum("otii->oti", per_order).real
+    np.testing.assert_allclose(pops[:, 0], np.broadcast_to(np.abs(psi) ** 2, (6, 3)), atol=1e-12)
+    np.testing.assert_allclose(pops[:, -1], np.broadcast_to(np.abs(psi) ** 2, (6, 3)), atol=1e-9)
+    assert np.ptp(pops[:, 1], axis=0).max() > 1e-3  # the transient depends on the order
+    with pytest.raises(ValueError, match="too many"):
+        cl.lambda_average_per_order(np.full(7, 7**-0.5), np.zeros((7, 7)), 1.0, [0.0])
+
+
+def test_born_frequencies_with_random_order_match_order_average():
+    psi = np.sqrt([0.5, 0.2, 0.3])
+    dens = lambda r: r**4  # noqa: E731
+    n = 400_000
+    freq, se = cl.born_frequencies(psi, n, rng=3, density=dens, random_order=True)
+    exact = cl.order_averaged_probabilities(psi, density=dens)
+    assert np.all(np.abs(freq - exact) < 4 * se)
+    fixed = cl.outcome_probabilities(psi, density=dens)
+    assert np.abs(fixed - exact).max() > 20 * se.max()  # the random order is resolved
