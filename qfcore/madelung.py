@@ -41,16 +41,19 @@ from sympy.calculus.euler import euler_equations
 from qfcore._checks import count
 
 __all__ = [
+    "CentreOfMassVelocities",
     "DiscreteMadelung",
     "EnergyBalance",
     "EpistemicMomenta",
     "FourthMomentComparison",
+    "KineticTermDimensions",
     "MadelungFields",
     "MeasurementDerivation",
     "MeasurementHamiltonian",
     "OriolsTransformation",
     "Theorem2Derivation",
     "WallstromLocalSolution",
+    "centre_of_mass_velocities",
     "continuity_equation",
     "copy_rule_mean_flow",
     "discrete_madelung",
@@ -61,6 +64,7 @@ __all__ = [
     "fourth_moment_dependence",
     "hamilton_jacobi_equation",
     "identity_eq24",
+    "kinetic_term_dimensions",
     "madelung_equations",
     "madelung_fields",
     "measurement_derivation",
@@ -1439,3 +1443,118 @@ def oriols_general_n() -> dict[str, sp.Expr]:
         "cm_y": sp.simplify((1 - big_n * c - d) / big_n),
         "y_y_offset": sp.simplify(-2 * c + big_n * c**2 + 2 * c * d + d**2),
     }
+
+
+class CentreOfMassVelocities(NamedTuple):
+    """Result of :func:`centre_of_mass_velocities` (sympy expressions, N particles of mass m)."""
+
+    #: v_cm / ∂_{x_cm}S: the coefficient of the current velocity, 1/(Nm) = 1/M.
+    current: sp.Expr
+    #: u_cm / ((ħ/2)∂_{x_cm} ln ρ): the coefficient of the osmotic velocity, 1/(Nm) = 1/M.
+    osmotic: sp.Expr
+    #: κ such that κ[(b_cm)² + (b_cm*)²] = ½M(v_cm² + u_cm²) with b = v ± u (Eq. 14): M/4.
+    kinetic: sp.Expr
+    #: The particle mass m and N (as used in the three coefficients).
+    m: sp.Symbol
+    n: int
+
+
+def centre_of_mass_velocities(n_particles: int) -> CentreOfMassVelocities:
+    """The centre of mass's current and osmotic velocities in Oriols coordinates, in sympy.
+
+    dx_cm/dt = (1/N) Σ_i dx_i/dt, and each particle's current and osmotic velocities are
+    (1/m)∂_iS and (ħ/2m)∂_i ln ρ (Eqs. 5–6). In the coordinates of Eqs. (12)–(13), x_i depends
+    on x_cm at fixed y with ∂x_i/∂x_cm = 1 (the inverse map of :func:`oriols_transformation`),
+    so ∂_{x_cm} = Σ_i ∂_{x_i} and
+
+        v_cm = (1/N) Σ_i (1/m)∂_iS = ∂_{x_cm}S / (Nm),   u_cm = (ħ/2Nm) ∂_{x_cm} ln ρ.
+
+    The coefficients are computed for generic S and ρ (undefined sympy functions of x_1 … x_N).
+    With b = v + u and b* = v − u, b² + b*² = 2(v² + u²), so the kinetic term of Eq. (14),
+    κ[(D̃x_cm)² + (D̃_*x_cm)²], equals ½M(v² + u²) for κ = M/4.
+
+    Parameters
+    ----------
+    n_particles : int
+        N ≥ 2.
+
+    Returns
+    -------
+    CentreOfMassVelocities
+        ``current`` and ``osmotic`` (1/(N m)), ``kinetic`` (N m/4), the symbol m and N.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a non-integer N or N < 2.
+
+    Notes
+    -----
+    Source: paper 004, Eqs. (14)–(16) (printed with m where M = Nm is meant; Eq. (24) has M)
+    and Eqs. (5)–(6), (12)–(13).
+
+    Examples
+    --------
+    >>> c = centre_of_mass_velocities(3)
+    >>> c.current * c.m
+    1/3
+    """
+    o = oriols_transformation(n_particles)
+    n, m = o.n, o.m
+    shift = {xi: e for xi, e in zip(o.x, o.inverse, strict=True)}
+    s = sp.Function("S")(*o.x)
+    log_rho = sp.Function("L")(*o.x)
+
+    def cm_derivative(f: sp.Expr) -> sp.Expr:  # ∂/∂x_cm at fixed y, by the chain rule
+        return sp.Add(*(sp.diff(f, xi) * sp.diff(shift[xi], o.x_cm) for xi in o.x))
+
+    mean = lambda g: sp.Add(*(sp.diff(g, xi) for xi in o.x)) / (n * m)  # noqa: E731
+    current = sp.simplify(mean(s) / cm_derivative(s))
+    osmotic = sp.simplify(mean(log_rho) / cm_derivative(log_rho))
+    v, u, kappa = sp.symbols("v u kappa", real=True)
+    (kinetic,) = sp.solve(
+        sp.expand(kappa * ((v + u) ** 2 + (v - u) ** 2) - n * m / 2 * (v**2 + u**2)).coeff(v, 2),
+        kappa,
+    )
+    return CentreOfMassVelocities(current, osmotic, sp.simplify(kinetic), m, n)
+
+
+class KineticTermDimensions(NamedTuple):
+    """Result of :func:`kinetic_term_dimensions`: SI dimensions (sympy unit expressions)."""
+
+    unsquared: sp.Expr  # (1/2M) ∂S/∂x: a velocity, m/s
+    squared: sp.Expr  # (1/2M) (∂S/∂x)²: an energy, kg m²/s²
+    time_derivative: sp.Expr  # ∂S/∂t, the term every term of a Hamilton–Jacobi equation matches
+
+
+def kinetic_term_dimensions() -> KineticTermDimensions:
+    """Dimensions of the kinetic term of a Hamilton–Jacobi equation, with and without its square.
+
+    S is an action (J·s), x a length (m), M a mass (kg). Every term of ∂S/∂t + (1/2M)(∂S/∂x)²
+    + U + Q = 0 must be an energy; (1/2M)∂S/∂x, as paper 004's Eq. (74) prints the centre-of-mass
+    kinetic term, is a velocity.
+
+    Returns
+    -------
+    KineticTermDimensions
+        Each in base SI units (sympy.physics.units).
+
+    Notes
+    -----
+    Source: paper 004, Eq. (74) against its Eqs. (35) and (91).
+
+    Examples
+    --------
+    >>> d = kinetic_term_dimensions()
+    >>> d.squared == d.time_derivative
+    True
+    """
+    from sympy.physics import units as u
+
+    base = [u.meter, u.second, u.kilogram]
+    action, length, mass = u.joule * u.second, u.meter, u.kilogram
+    return KineticTermDimensions(
+        u.convert_to(action / length / mass, base),
+        u.convert_to((action / length) ** 2 / mass, base),
+        u.convert_to(action / u.second, base),
+    )

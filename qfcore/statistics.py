@@ -9,7 +9,8 @@ estimate, in one convention for all notebooks:
 - :func:`two_sample_z` — the z-score of the difference of two sample means;
 - :func:`ks_root_n`, :func:`ks_critical` — √n times the Kolmogorov–Smirnov distance and its
   asymptotic quantile (Kolmogorov's distribution), the test behind every "distributed as |ψ|²";
-- :func:`grid_cdf` — the distribution function of a density sampled on a uniform grid.
+- :func:`grid_cdf` — the distribution function of a density sampled on a uniform grid;
+- :func:`grid_mean_and_width` — mean and standard deviation of densities on a uniform grid.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from typing import NamedTuple
 import numpy as np
 import scipy.stats
 
-from qfcore._checks import count
+from qfcore._checks import count, seeded
 from qfcore.grid import as_grid
 
 __all__ = [
     "GridCDF",
+    "GridMoments",
     "PowerLaw",
     "grid_cdf",
+    "grid_mean_and_width",
     "ks_critical",
     "ks_root_n",
     "power_law_fit",
@@ -258,6 +261,14 @@ class GridCDF:
         """Quantile function: positions with F = u, for inverse-transform sampling."""
         return np.interp(u, self.values, self.x)
 
+    def sample(self, n: int, rng) -> np.ndarray:
+        """n independent draws by inverse-transform sampling, ``inverse(rng.random(n))``.
+
+        ``rng`` is a :class:`numpy.random.Generator` or an int seed; ValueError for n < 1.
+        """
+        gen, _ = seeded(rng)
+        return self.inverse(gen.random(count(n, "n", 1)))
+
 
 def grid_cdf(x, rho) -> GridCDF:
     """Normalised distribution function of a density sampled on a uniform grid.
@@ -299,3 +310,55 @@ def grid_cdf(x, rho) -> GridCDF:
     if not cum[-1] > 0:
         raise ValueError("rho holds no positive mass.")
     return GridCDF(xg, cum / cum[-1])
+
+
+class GridMoments(NamedTuple):
+    """Result of :func:`grid_mean_and_width`, each of shape ``rho.shape[:-1]``."""
+
+    mean: np.ndarray
+    width: np.ndarray
+
+
+def grid_mean_and_width(x, rho) -> GridMoments:
+    """Mean and standard deviation of densities sampled on a uniform grid (last axis).
+
+    Riemann sums over the nodes, Σ x ρ / Σ ρ (spectrally accurate for smooth densities that
+    vanish at the grid's ends), for every leading index at once, e.g. all frames of |ψ(x, t)|².
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+        Uniform grid, increasing.
+    rho : array_like, shape (..., n)
+        Non-negative densities (any normalisation).
+
+    Returns
+    -------
+    GridMoments
+        ``mean`` and ``width`` (standard deviation), shape ``rho.shape[:-1]``.
+
+    Raises
+    ------
+    ValueError
+        If the grid is not uniform, the last axis does not match it, or a density is negative
+        somewhere or holds no mass.
+
+    Examples
+    --------
+    >>> x = np.linspace(-20, 20, 2001)
+    >>> m = grid_mean_and_width(x, np.exp(-((x - 1) ** 2) / 8))
+    >>> round(float(m.mean), 6), round(float(m.width), 6)
+    (1.0, 2.0)
+    """
+    (xg,) = as_grid(x, name="x")
+    r = np.asarray(rho, dtype=float)
+    if r.shape[-1:] != xg.shape:
+        raise ValueError(f"rho's last axis must have length {xg.size}; got shape {r.shape}.")
+    if not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError("rho must be finite and >= 0 (a density).")
+    total = r.sum(-1)
+    if np.any(total <= 0):
+        raise ValueError("every density in rho must hold positive mass.")
+    mean = (r * xg).sum(-1) / total
+    var = (r * (xg - mean[..., None]) ** 2).sum(-1) / total
+    return GridMoments(mean, np.sqrt(var))

@@ -12,7 +12,9 @@ import pytest
 import xarray as xr
 
 from qfcore import grid as qgrid
+from qfcore import hamilton_jacobi as hj
 from qfcore import states
+from qfcore import trajectories as tr
 from qfcore.hamilton_jacobi import (
     classical_flow,
     density,
@@ -412,3 +414,21 @@ def test_quantum_potential_power_rejects_bad_input():
     psi = states.gaussian_wavepacket(q, 0.0, 1.0)
     with pytest.raises(ValueError, match="mass"):
         quantum_potential_power(psi, q, mass=0.0)
+
+
+def test_superposition_residual_vanishes_apart_and_not_on_overlap():
+    q = np.linspace(-40, 40, 2048, endpoint=False)
+    apart = [states.gaussian_wavepacket(q, c, 1.0, 0.0) for c in (-15.0, 15.0)]
+    overlap = [states.gaussian_wavepacket(q, c, 1.0, k) for c, k in ((-0.5, 2.0), (0.5, -2.0))]
+    scale = np.abs(tr.quantum_potential(overlap[0], q) * overlap[0]).max()
+    assert np.abs(hj.superposition_residual(*apart, q)).max() < 1e-8 * scale
+    assert np.abs(hj.superposition_residual(*overlap, q)).max() > 0.5 * scale
+
+
+def test_superposition_residual_of_a_packet_with_itself():
+    # psi + psi = 2 psi has the same |psi| shape, so Q[2|psi|] = Q[|psi|] and r = 0 exactly
+    q = np.linspace(-20, 20, 1024, endpoint=False)
+    psi = states.gaussian_wavepacket(q, 1.0, 0.8, 1.5)
+    np.testing.assert_allclose(hj.superposition_residual(psi, psi, q), 0.0, atol=1e-10)
+    with pytest.raises(ValueError, match="mass"):
+        hj.superposition_residual(psi, psi, q, mass=0.0)

@@ -533,3 +533,29 @@ def test_helper_errors():
         kn.binned_mass(f[1:], x, v, [0.0, 1.0], [0.0, 1.0])
     with pytest.raises(ValueError, match="v_edges must be"):
         kn.binned_mass(f, x, v, [0.0, 1.0], [1.0])
+
+
+def test_sheet_convergence_matches_a_manual_run_and_labels_its_runs():
+    x, v = np.linspace(-6, 6, 64), np.linspace(-3, 3, 64)
+    f0 = kn.gaussian_mixture(x, v, weights=1.0, x_mean=0.0, sigma_x=1.0, sigma_v=0.5)
+    ref = kn.vlasov_poisson_1d(f0, x, v, [0.0, 0.5, 1.0], coupling=1.0, dt=0.1)
+    out = kn.sheet_convergence(ref, [40, 80], [1, 2], seed=(7, 3), coupling=1.0)
+    assert out.distances.K.values.tolist() == [40, 80, 80]
+    assert out.distances.sample.values.tolist() == [0, 0, 1]
+    x0, u0 = kn.sample_sheets(f0, x, v, 80, rng=np.random.default_rng([7, 3, 80, 1]))
+    manual = kn.sheet_model(x0, u0, ref.time.values, mass=1 / 80, coupling=1.0)
+    np.testing.assert_array_equal(out.last_run.x.values, manual.x.values)
+    d = kn.phase_space_distances(manual, ref)
+    np.testing.assert_allclose(out.distances.w1_x.isel(run=-1), d.w1_x)
+    np.testing.assert_allclose(out.noise.w1_x.sel(K=40), kn.sampling_noise(ref, 40).w1_x)
+    assert float(out.distances.energy_error.max()) < 1e-12
+
+
+def test_sheet_convergence_bad_input():
+    x, v = np.linspace(-6, 6, 32), np.linspace(-3, 3, 32)
+    f0 = kn.gaussian_mixture(x, v, weights=1.0, x_mean=0.0, sigma_x=1.0, sigma_v=0.5)
+    ref = kn.vlasov_poisson_1d(f0, x, v, [0.0, 0.5], coupling=1.0, dt=0.1)
+    with pytest.raises(ValueError, match="samples"):
+        kn.sheet_convergence(ref, [10, 20], [1, 2, 3], seed=(1,), coupling=1.0)
+    with pytest.raises(ValueError, match="sheet_numbers"):
+        kn.sheet_convergence(ref, [0], 1, seed=(1,), coupling=1.0)

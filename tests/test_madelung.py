@@ -518,3 +518,37 @@ def test_wallstrom_local_solution_solves_the_measurement_equations():
     # the phase is multivalued: going once around the origin adds 2πħν to S
     x, y = M.measurement_hamiltonian().coordinates[:2]
     assert sp.simplify(sp.diff(w.S, y).subs({x: 1, y: 0})) == M.HBAR * w.nu
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_centre_of_mass_velocities_carry_the_total_mass(n):
+    c = M.centre_of_mass_velocities(n)
+    assert sp.simplify(c.current * n * c.m) == 1
+    assert sp.simplify(c.osmotic * n * c.m) == 1
+    assert sp.simplify(c.kinetic - n * c.m / 4) == 0
+
+
+def test_centre_of_mass_velocity_by_substitution_into_an_explicit_phase():
+    # independent route: substitute the inverse Oriols map into an explicit S(x) and
+    # differentiate in x_cm; current * dS/dx_cm must equal the particles' mean velocity
+    o = M.oriols_transformation(3)
+    x = o.x
+    s = x[0] ** 2 / 2 + 3 * x[1] - x[0] * x[2] + sp.sin(x[1] - x[2])
+    mean_velocity = sum(sp.diff(s, xi) for xi in x) / (3 * o.m)
+    ds_cm = sp.diff(s.subs(dict(zip(x, o.inverse, strict=True))), o.x_cm)
+    ds_cm = ds_cm.subs(dict(zip((o.x_cm, *o.y), o.forward, strict=True)))
+    c = M.centre_of_mass_velocities(3)
+    assert sp.simplify(c.current * ds_cm - mean_velocity) == 0
+
+
+def test_centre_of_mass_velocities_reject_one_particle():
+    with pytest.raises(ValueError, match="n_particles"):
+        M.centre_of_mass_velocities(1)
+
+
+def test_kinetic_term_needs_its_square_to_be_an_energy():
+    from sympy.physics import units as u
+
+    d = M.kinetic_term_dimensions()
+    assert d.squared == d.time_derivative == u.kilogram * u.meter**2 / u.second**2
+    assert d.unsquared == u.meter / u.second

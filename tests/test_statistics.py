@@ -110,3 +110,32 @@ def test_grid_cdf_matches_normal_and_inverts():
 def test_grid_cdf_rejects_bad_input(x, rho, match):
     with pytest.raises(ValueError, match=match):
         st.grid_cdf(x, rho)
+
+
+def test_grid_cdf_sample_is_distributed_as_the_density():
+    x = np.linspace(-12, 12, 4001)
+    F = st.grid_cdf(x, np.exp(-((x - 1.0) ** 2) / 2))
+    draws = F.sample(100_000, np.random.default_rng(8))
+    assert st.ks_root_n(draws, scipy.stats.norm(1.0, 1.0).cdf) < st.ks_critical(1e-3)
+    np.testing.assert_array_equal(F.sample(10, 5), F.sample(10, 5))  # seeded
+    with pytest.raises(ValueError, match="n"):
+        F.sample(0, 1)
+
+
+def test_grid_mean_and_width_of_gaussians_in_one_call():
+    x = np.linspace(-30, 30, 3001)
+    means, widths = np.array([-2.0, 0.5, 3.0]), np.array([0.5, 1.0, 2.5])
+    rho = np.exp(-((x - means[:, None]) ** 2) / (2 * widths[:, None] ** 2))
+    m = st.grid_mean_and_width(x, rho)
+    np.testing.assert_allclose(m.mean, means, atol=1e-10)
+    np.testing.assert_allclose(m.width, widths, rtol=1e-10)
+
+
+def test_grid_mean_and_width_bad_input():
+    x = np.linspace(0, 1, 11)
+    with pytest.raises(ValueError, match="last axis"):
+        st.grid_mean_and_width(x, np.ones(5))
+    with pytest.raises(ValueError, match=">= 0"):
+        st.grid_mean_and_width(x, -np.ones(11))
+    with pytest.raises(ValueError, match="positive mass"):
+        st.grid_mean_and_width(x, np.zeros((2, 11)))
