@@ -316,7 +316,7 @@ class Target:
             TABLE_COLUMNS,
             [list(display_row(r).values()) for r in records],
             status=[r["status"] for r in records],
-            css_class="qfcore-claims",
+            css_class="qfcore-target-claims",  # "qfcore-claims" is the closing ledger table
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None):
