@@ -1,10 +1,10 @@
 """Local, deterministic collapse by hidden-variable Lindblad operators (paper 003).
 
-S. Donadi and S. Hossenfelder, "Toy model for local and deterministic wave-function collapse"
-(arXiv:2010.01327). A state in an N-dimensional Hilbert space is measured in a detector basis
-|χ_1⟩ … |χ_N⟩ (the paper's optimal choice is |χ_I⟩ = |I⟩, the eigenbasis of the measured
-observable). N − 1 hidden variables λ_2 … λ_N, uniform in the unit disk and constant in time,
-fix the signs of
+S. Donadi and S. Hossenfelder, "Toy model for local and deterministic wave-function collapse",
+Phys. Rev. A 106, 022212 (2022) (arXiv:2010.01327). A state in an N-dimensional Hilbert space is
+measured in a detector basis |χ_1⟩ … |χ_N⟩ (the paper's optimal choice is |χ_I⟩ = |I⟩, the
+eigenbasis of the measured observable). N − 1 hidden variables λ_2 … λ_N, uniform in the unit
+disk and constant in time, fix the signs of
 
     σ_K = |β_K λ_K|² − (1 − |λ_K|²) Σ_{I<K} |β_I|²,         K = 2 … N,          Eqs. (6), (13)
 

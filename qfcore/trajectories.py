@@ -122,8 +122,10 @@ __all__ = [
 DENSITY_FLOOR = 1e-12
 #: Largest accepted dt·⟨|∂_x b|⟩_ρ per integration step (see :func:`nelson_ensemble`).
 MAX_STEP_CONTRACTION = 0.5
-#: Gray-code terms per work unit of the permanent kernel (fixed: results do not depend on threads).
+#: Gray-code terms per lane and work unit of the permanent kernel, and lanes per work unit (SIMD
+#: width and more; fixed, so results do not depend on the number of threads).
 _PERM_CHUNK_BITS = 12
+_PERM_LANES = 32
 _DIRECTIONS = ("forward", "backward")
 _SCHEMES = ("heun", "euler")
 
@@ -756,60 +758,130 @@ def bohm_ensemble(
 # bosons: permanents and their row derivatives
 
 
-@numba.njit(cache=True, parallel=True)
-def _glynn_rows(a, b, chunk_bits):
-    """Glynn sums of perm(A) and of the N row replacements A[i] -> B[i], per (batch, chunk).
+@numba.njit(cache=True, fastmath={"contract"})
+def _glynn_lanes(ar, ai, br, bi, k_first, chunk, lanes, active, out):
+    """One work unit of :func:`_glynn_rows`: ``lanes`` Gray-code runs of ``chunk`` terms each.
 
-    Returns an array (batch, n_chunks, N + 1): [..., 0] the permanent's partial sum, [..., 1 + i]
-    the partial sum of row derivative i (both before the factor 2^{1-N}).
+    Lane l runs the terms k_first + l·chunk … k_first + (l + 1)·chunk − 1; lanes ≥ ``active``
+    carry weight 0 (for N so small that 2^(N−1) < lanes). All lanes flip the same column at the
+    same step, so the state (row sums r_i, s_i and the prefix products, real and imaginary parts
+    apart) is laid out (N, lanes) and every inner loop runs over lanes: independent operations
+    that the compiler turns into SIMD instructions (a runtime trip count, so LLVM's loop
+    vectoriser versions the loops instead of unrolling them). ``ar[c, i]`` = Re A[i, c] (columns
+    contiguous), likewise ``ai``, ``br``, ``bi``. Writes the partial sums into ``out`` (N + 1):
+    [0] the permanent's, [1 + i] row derivative i's, both before the factor 2^(1−N).
     """
-    n_batch, n = a.shape[0], a.shape[1]
-    n_terms = 1 << (n - 1)
-    bits = min(chunk_bits, n - 1)
-    chunk = 1 << bits
-    n_chunks = n_terms // chunk
-    acc = np.zeros((n_batch, n_chunks, n + 1), dtype=np.complex128)
-    for task in numba.prange(n_batch * n_chunks):
-        q = task // n_chunks
-        c = task % n_chunks
-        k0 = c * chunk
+    n = ar.shape[0]
+    rr, ri = np.zeros((n, lanes)), np.zeros((n, lanes))
+    sr, si = np.zeros((n, lanes)), np.zeros((n, lanes))
+    delta = np.ones((n, lanes))
+    sign = np.ones(lanes)
+    for lane in range(lanes):
+        if lane >= active:
+            sign[lane] = 0.0
+        k0 = k_first + lane * chunk
         g = k0 ^ (k0 >> 1)
-        delta = np.ones(n)
-        sign = 1.0
         for jb in range(n - 1):
             if (g >> jb) & 1:
-                delta[jb + 1] = -1.0
-                sign = -sign
-        r = np.zeros(n, dtype=np.complex128)
-        s = np.zeros(n, dtype=np.complex128)
+                delta[jb + 1, lane] = -1.0
+                sign[lane] = -sign[lane]
+    for c in range(n):
         for i in range(n):
-            for jj in range(n):
-                r[i] += delta[jj] * a[q, i, jj]
-                s[i] += delta[jj] * b[q, i, jj]
-        prefix = np.empty(n + 1, dtype=np.complex128)
-        for k in range(k0, k0 + chunk):
-            prefix[0] = 1.0
+            for lane in range(lanes):
+                d = delta[c, lane]
+                rr[i, lane] += d * ar[c, i]
+                ri[i, lane] += d * ai[c, i]
+                sr[i, lane] += d * br[c, i]
+                si[i, lane] += d * bi[c, i]
+    pr, pi = np.empty((n + 1, lanes)), np.empty((n + 1, lanes))
+    ur, ui = np.empty(lanes), np.empty(lanes)
+    acc_r, acc_i = np.zeros((n + 1, lanes)), np.zeros((n + 1, lanes))
+    twice = np.empty(lanes)
+    for m in range(chunk):
+        # prefix products sign·r_0 ⋯ r_{i-1}; the permanent's term is the last one
+        pr[0, :] = sign
+        pi[0, :] = 0.0
+        for i in range(n):
+            p_r, p_i, q_r, q_i, x_r, x_i = pr[i], pi[i], pr[i + 1], pi[i + 1], rr[i], ri[i]
+            for lane in range(lanes):
+                q_r[lane] = p_r[lane] * x_r[lane] - p_i[lane] * x_i[lane]
+                q_i[lane] = p_r[lane] * x_i[lane] + p_i[lane] * x_r[lane]
+        a_r, a_i, e_r, e_i = acc_r[0], acc_i[0], pr[n], pi[n]
+        for lane in range(lanes):
+            a_r[lane] += e_r[lane]
+            a_i[lane] += e_i[lane]
+            ur[lane] = 1.0
+            ui[lane] = 0.0
+        # row derivative i: s_i times the product of all r but r_i (prefix · suffix)
+        for i in range(n - 1, -1, -1):
+            p_r, p_i, s_r, s_i, x_r, x_i = pr[i], pi[i], sr[i], si[i], rr[i], ri[i]
+            a_r, a_i = acc_r[i + 1], acc_i[i + 1]
+            for lane in range(lanes):
+                x = s_r[lane] * p_r[lane] - s_i[lane] * p_i[lane]
+                y = s_r[lane] * p_i[lane] + s_i[lane] * p_r[lane]
+                u_r, u_i = ur[lane], ui[lane]
+                a_r[lane] += x * u_r - y * u_i
+                a_i[lane] += x * u_i + y * u_r
+                ur[lane] = u_r * x_r[lane] - u_i * x_i[lane]
+                ui[lane] = u_r * x_i[lane] + u_i * x_r[lane]
+        if m + 1 < chunk:
+            # Gray code: the bit that flips between m and m+1 is the lowest set bit of m+1
+            # (the same in every lane, since each lane starts at a multiple of chunk)
+            kk, jb = m + 1, 0
+            while (kk & 1) == 0:
+                kk >>= 1
+                jb += 1
+            col = jb + 1
+            dcol = delta[col]
+            for lane in range(lanes):
+                twice[lane] = 2.0 * dcol[lane]
+                dcol[lane] = -dcol[lane]
+                sign[lane] = -sign[lane]
             for i in range(n):
-                prefix[i + 1] = prefix[i] * r[i]
-            acc[q, c, 0] += sign * prefix[n]
-            suffix = 1.0 + 0.0j
-            for i in range(n - 1, -1, -1):
-                acc[q, c, 1 + i] += sign * s[i] * prefix[i] * suffix
-                suffix *= r[i]
-            if k + 1 < k0 + chunk:
-                # Gray code: the bit that flips between k and k+1 is the lowest set bit of k+1
-                kk = k + 1
-                jb = 0
-                while (kk & 1) == 0:
-                    kk >>= 1
-                    jb += 1
-                col = jb + 1
-                twice = 2.0 * delta[col]
-                for i in range(n):
-                    r[i] -= twice * a[q, i, col]
-                    s[i] -= twice * b[q, i, col]
-                delta[col] = -delta[col]
-                sign = -sign
+                c_ar, c_ai, c_br, c_bi = ar[col, i], ai[col, i], br[col, i], bi[col, i]
+                x_r, x_i, s_r, s_i = rr[i], ri[i], sr[i], si[i]
+                for lane in range(lanes):
+                    x_r[lane] -= twice[lane] * c_ar
+                    x_i[lane] -= twice[lane] * c_ai
+                    s_r[lane] -= twice[lane] * c_br
+                    s_i[lane] -= twice[lane] * c_bi
+    for i in range(n + 1):
+        t_r, t_i = 0.0, 0.0
+        for lane in range(lanes):
+            t_r += acc_r[i, lane]
+            t_i += acc_i[i, lane]
+        out[i] = t_r + 1j * t_i
+
+
+@numba.njit(cache=True, parallel=True)
+def _glynn_rows(a, b, chunk_bits, lanes):
+    """Glynn sums of perm(A) and of the N row replacements A[i] -> B[i], per (batch, unit).
+
+    Returns an array (batch, n_units, N + 1): [..., 0] the permanent's partial sum, [..., 1 + i]
+    the partial sum of row derivative i (both before the factor 2^{1-N}). Work units of
+    ``lanes`` × 2^chunk_bits Gray-code terms (:func:`_glynn_lanes`) run in parallel. ``lanes``
+    must be a power of two, so that the units and lanes tile the 2^(N−1) terms in runs whose
+    length is a power of two (the Gray-code step rule of :func:`_glynn_lanes` needs that).
+    """
+    if lanes < 1 or lanes & (lanes - 1):
+        raise ValueError("lanes must be a power of two")
+    n_batch, n = a.shape[0], a.shape[1]
+    n_terms = 1 << (n - 1)
+    active = min(lanes, n_terms)
+    n_units = max(1, n_terms // (active << chunk_bits))
+    chunk = n_terms // (active * n_units)
+    ar, ai = np.empty((n_batch, n, n)), np.empty((n_batch, n, n))
+    br, bi = np.empty((n_batch, n, n)), np.empty((n_batch, n, n))
+    for q in range(n_batch):
+        for i in range(n):
+            for c in range(n):
+                ar[q, c, i], ai[q, c, i] = a[q, i, c].real, a[q, i, c].imag
+                br[q, c, i], bi[q, c, i] = b[q, i, c].real, b[q, i, c].imag
+    acc = np.zeros((n_batch, n_units, n + 1), dtype=np.complex128)
+    for task in numba.prange(n_batch * n_units):
+        q, unit = task // n_units, task % n_units
+        _glynn_lanes(ar[q], ai[q], br[q], bi[q], unit * active * chunk, chunk, lanes, active,
+                     acc[q, unit])  # fmt: skip
     return acc
 
 
@@ -870,7 +942,7 @@ def permanent_row_derivatives(matrix, row_replacements) -> tuple[np.ndarray, np.
     b2 = np.ascontiguousarray(b.reshape(-1, n, n))
     if a2.shape[0] == 0:
         return np.zeros(lead, dtype=complex), np.zeros((*lead, n), dtype=complex)
-    acc = _glynn_rows(a2, b2, _PERM_CHUNK_BITS).sum(axis=1) * 2.0 ** (1 - n)
+    acc = _glynn_rows(a2, b2, _PERM_CHUNK_BITS, _PERM_LANES).sum(axis=1) * 2.0 ** (1 - n)
     return acc[:, 0].reshape(lead), acc[:, 1:].reshape(*lead, n)
 
 

@@ -221,8 +221,8 @@ def test_boson_velocities_permutation_symmetry_and_batch():
     assert np.allclose(tr.boson_velocities(phi[..., sigma], dphi[..., sigma]), vel)
 
 
-def test_large_n_chunked_gray_code():
-    # N = 14 > 12 Gray-code bits: several chunks per matrix; compare with thewalrus
+def test_large_n_gray_code_runs():
+    # N = 14: 2^13 terms in 32 SIMD lanes of 256 terms each; compare with thewalrus
     rng = np.random.default_rng(5)
     n = 14
     a = rng.uniform(0.5, 1.5, (n, n)) + 0.1j * rng.normal(size=(n, n))
@@ -232,6 +232,28 @@ def test_large_n_chunked_gray_code():
     replaced = a.copy()
     replaced[3] = b[3]
     assert abs(rows[3] - perm(replaced)) < 1e-11 * abs(p)
+
+
+@pytest.mark.parametrize(("chunk_bits", "lanes"), [(0, 1), (1, 2), (2, 4), (12, 32), (0, 256)])
+def test_glynn_work_units_and_lanes_do_not_change_the_sums(chunk_bits, lanes):
+    # many work units (small chunks), and more lanes than the 2^(N-1) = 128 terms (the surplus
+    # lanes carry weight 0)
+    rng = np.random.default_rng(8)
+    n = 8
+    a, b = random_complex(rng, (2, n, n)), random_complex(rng, (2, n, n))
+    sums = tr._glynn_rows(a, b, chunk_bits, lanes).sum(axis=1) * 2.0 ** (1 - n)
+    for q in range(2):
+        assert abs(sums[q, 0] / perm(a[q]) - 1) < 1e-12
+        for i in (0, 5):
+            replaced = a[q].copy()
+            replaced[i] = b[q, i]
+            assert abs(sums[q, 1 + i] / perm(replaced) - 1) < 1e-12
+
+
+def test_glynn_lanes_must_be_a_power_of_two():
+    a = np.ones((1, 4, 4), dtype=complex)
+    with pytest.raises(ValueError, match="power of two"):
+        tr._glynn_rows(a, a, 2, 3)
 
 
 def test_distinguishable_velocities_use_own_orbital():
