@@ -63,7 +63,7 @@ def test_qfcore_depends_on_exactly_what_it_imports():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     core = {_split(r)[0] for r in project["dependencies"]}
     imported = set()
-    for path in sorted((ROOT / "qfcore").glob("*.py")):
+    for path in sorted((ROOT / "qfcore").rglob("*.py")):
         names = _third_party_imports(path)
         if path.stem in TOOL_MODULES:
             extra = project["optional-dependencies"][TOOL_MODULES[path.stem]]
