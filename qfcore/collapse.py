@@ -89,12 +89,20 @@ import sympy as sp
 import xarray as xr
 from scipy.integrate import cumulative_trapezoid, solve_ivp
 
-from qfcore._checks import count, hermitian, positive, seeded
+from qfcore import _checks
+from qfcore._checks import (
+    NORM_TOL,
+    complex_array,
+    count,
+    hermitian,
+    non_negative,
+    positive,
+    seeded,
+)
 
 __all__ = [
     "DENSITY_GRID",
     "MAX_ORDER_LEVELS",
-    "NORM_TOL",
     "PAIR_UP_LEVELS",
     "LambdaAverage",
     "appendix_symbols",
@@ -131,8 +139,6 @@ __all__ = [
     "spin_states",
 ]
 
-#: Tolerance on Σ|β|² − 1, Tr ρ − 1 and the unit disk.
-NORM_TOL = 1e-6
 #: Radial grid intervals of a non-uniform hidden-variable density (inverse-CDF sampling).
 DENSITY_GRID = 2**14
 #: Largest N whose N! level orders :func:`order_averaged_probabilities` enumerates (9! orders
@@ -146,37 +152,20 @@ _CHUNK = 2**20
 # validation
 
 
-def _as_complex(x, name: str) -> np.ndarray:
-    a = np.asarray(x)
-    if not (np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.bool_)):
-        raise TypeError(f"{name} must be numeric; got dtype {a.dtype}.")
-    a = a.astype(complex)
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} holds non-finite entries; pass finite numbers.")
-    return a
-
-
 def _check_beta(beta) -> np.ndarray:
     """|β_I|², shape (..., N), after checking shape and normalisation."""
-    b = _as_complex(beta, "beta")
+    b = complex_array(beta, "beta")
     if b.ndim < 1 or b.shape[-1] < 2:
         raise ValueError(
             f"beta must have shape (..., N) with N >= 2 detector states; got shape {b.shape}."
         )
     p = np.abs(b) ** 2
-    norm = p.sum(axis=-1)
-    bad = np.abs(norm - 1) > NORM_TOL
-    if np.any(bad):
-        worst = float(norm[bad].flat[0])
-        raise ValueError(
-            f"beta is not normalised: sum |beta_I|^2 = {worst:.9g}; divide each amplitude "
-            f"vector by the square root of its norm."
-        )
+    _checks.normalised(p.sum(axis=-1), "beta", "sum |beta_I|^2")
     return p
 
 
 def _check_lam(lam, n: int | None = None) -> np.ndarray:
-    lam = _as_complex(lam, "lam")
+    lam = complex_array(lam, "lam")
     if lam.ndim < 1 or lam.shape[-1] < 1:
         raise ValueError(f"lam must have shape (..., N-1) with N >= 2; got shape {lam.shape}.")
     if n is not None and lam.shape[-1] != n - 1:
@@ -224,18 +213,10 @@ def _check_sign_vector(sigma) -> np.ndarray:
     return s
 
 
-def _check_hamiltonian(hamiltonian, n: int) -> np.ndarray:
-    h = _as_complex(hamiltonian, "hamiltonian")
-    if h.shape != (n, n):
-        raise ValueError(f"hamiltonian must have shape ({n}, {n}) to match rho0; got {h.shape}.")
-    hermitian(h, "hamiltonian", 1e-12, "set H[j, i] = conj(H[i, j])")
-    return h
-
-
 def _check_basis(basis, n: int) -> np.ndarray:
     if basis is None:
         return np.eye(n, dtype=complex)
-    u = _as_complex(basis, "basis")
+    u = complex_array(basis, "basis")
     if u.shape != (n, n):
         raise ValueError(f"basis must have shape ({n}, {n}) (columns |chi_I>); got {u.shape}.")
     if np.abs(u.conj().T @ u - np.eye(n)).max() > NORM_TOL:
@@ -247,40 +228,21 @@ def _check_basis(basis, n: int) -> np.ndarray:
 
 
 def _check_rho(rho0) -> np.ndarray:
-    r = _as_complex(rho0, "rho0")
+    r = complex_array(rho0, "rho0")
     if r.ndim == 1:
         if r.size < 2:
             raise ValueError(f"rho0 must have N >= 2 components; got shape {r.shape}.")
-        norm = float(np.sum(np.abs(r) ** 2))
-        if abs(norm - 1) > NORM_TOL:
-            raise ValueError(
-                f"rho0 (a state vector) is not normalised: sum |psi|^2 = {norm:.9g}; divide it "
-                f"by sqrt({norm:.9g})."
-            )
+        _checks.normalised(float(np.sum(np.abs(r) ** 2)), "rho0 (a state vector)")
         return np.outer(r, r.conj())
     if r.ndim != 2 or r.shape[0] != r.shape[1] or r.shape[0] < 2:
         raise ValueError(
             f"rho0 must be a state vector (N,) or a density matrix (N, N), N >= 2; got {r.shape}."
         )
-    if np.abs(r - r.conj().T).max() > NORM_TOL:
-        raise ValueError("rho0 is not Hermitian; use (rho0 + rho0^dagger)/2.")
-    tr = float(np.trace(r).real)
-    if abs(tr - 1) > NORM_TOL:
-        raise ValueError(f"rho0 is not normalised: Tr rho0 = {tr:.9g}; divide it by {tr:.9g}.")
+    hermitian(r, "rho0")
+    _checks.normalised(float(np.trace(r).real), "rho0", "Tr rho0", squared=False)
     if np.linalg.eigvalsh(r).min() < -NORM_TOL:
         raise ValueError("rho0 has a negative eigenvalue; a density matrix must be positive.")
     return r
-
-
-def _check_times(times) -> np.ndarray:
-    t = np.asarray(times, dtype=float)
-    if t.ndim != 1 or t.size < 1 or not np.all(np.isfinite(t)):
-        raise ValueError(f"times must be a finite 1D array; got shape {t.shape}.")
-    if t[0] < 0 or np.any(np.diff(t) <= 0):
-        raise ValueError(
-            "times must be >= 0 (rho0 is the state at t = 0) and strictly increasing; sort them."
-        )
-    return t
 
 
 def _shape(shape) -> tuple[int, ...]:
@@ -645,7 +607,7 @@ def born_frequencies(psi, n_samples: int, *, rng=None, density=None, random_orde
     ValueError, TypeError
         For a non-1D or unnormalised ``psi``, ``n_samples < 1``, or a bad rng / density.
     """
-    psi_c = _as_complex(psi, "psi")
+    psi_c = complex_array(psi, "psi")
     if psi_c.ndim != 1:
         raise ValueError(f"psi must be one state vector of shape (N,); got {psi_c.shape}.")
     _check_beta(psi_c)
@@ -770,7 +732,7 @@ def liouvillian(hamiltonian, operators, kappa: float) -> np.ndarray:
     if ops.ndim != 3 or ops.shape[1] != ops.shape[2]:
         raise ValueError(f"operators must have shape (n_ops, N, N); got {ops.shape}.")
     n = ops.shape[1]
-    h = _check_hamiltonian(hamiltonian, n)
+    h = _checks.hamiltonian(hamiltonian, size=n, what=f" to match rho0 of shape {(n, n)}")
     kappa = positive(kappa, "kappa")
     eye = np.eye(n)
     sup = -1j * (np.kron(eye, h) - np.kron(h.T, eye))
@@ -863,7 +825,7 @@ def collapse_solution(rho0, sigma, kappa: float, times) -> np.ndarray:
     if s.shape != (n - 1,):
         raise ValueError(f"sigma must have shape ({n - 1},) to match rho0; got {s.shape}.")
     kappa = positive(kappa, "kappa")
-    t = _check_times(times)
+    t = _checks.times(times, hint=" (rho0 is the state at t = 0)")
     a = rate_matrix(s)
     lam = decay_rates(s)
     out = rho[None] * np.exp(-0.5 * kappa * lam[None] * t[:, None, None])
@@ -905,7 +867,7 @@ def singlet_density(q: float, sigma2: float, kappa: float, times) -> np.ndarray:
     q = _check_q(q)
     s2 = float(_check_sign_vector([sigma2])[0])
     kappa = positive(kappa, "kappa")
-    t = _check_times(times)
+    t = _checks.times(times, hint=" (rho0 is the state at t = 0)")
     e = np.exp(-kappa * t)
     rho11 = q**2 * e if s2 > 0 else 1 - (1 - q**2) * e
     out = np.zeros((t.size, 4, 4), dtype=complex)
@@ -1039,7 +1001,7 @@ def evolve(
     """
     rho = _check_rho(rho0)
     n = rho.shape[0]
-    h = _check_hamiltonian(hamiltonian, n)
+    h = _checks.hamiltonian(hamiltonian, size=n, what=f" to match rho0 of shape {(n, n)}")
     kappa = positive(kappa, "kappa")
     rtol, atol = positive(rtol, "rtol"), positive(atol, "atol")
     lam_c = _check_lam(lam, n)
@@ -1050,11 +1012,8 @@ def evolve(
     if n_samples < 1:
         raise ValueError("lam holds no samples; give at least one row.")
     u = _check_basis(basis, n)
-    t = _check_times(times)
-    if not isinstance(detection_time, numbers.Real) or isinstance(detection_time, bool):
-        raise TypeError(f"detection_time must be a real number; got {type(detection_time)}.")
-    if not (np.isfinite(detection_time) and detection_time >= 0):
-        raise ValueError(f"detection_time must be finite and >= 0; got {detection_time!r}.")
+    t = _checks.times(times, hint=" (rho0 is the state at t = 0)")
+    non_negative(detection_time, "detection_time")
     if beta is None:
         p = _detection_populations(rho, h, u, detection_time)
     else:
@@ -1196,12 +1155,9 @@ def lambda_average(
     """
     rho = _check_rho(rho0)
     n = rho.shape[0]
-    h = _check_hamiltonian(hamiltonian, n)
+    h = _checks.hamiltonian(hamiltonian, size=n, what=f" to match rho0 of shape {(n, n)}")
     u = _check_basis(basis, n)
-    if not isinstance(detection_time, numbers.Real) or isinstance(detection_time, bool):
-        raise TypeError(f"detection_time must be a real number; got {type(detection_time)}.")
-    if not (np.isfinite(detection_time) and detection_time >= 0):
-        raise ValueError(f"detection_time must be finite and >= 0; got {detection_time!r}.")
+    non_negative(detection_time, "detection_time")
     beta = np.sqrt(_detection_populations(rho, h, u, detection_time))
     _, weight, lam = sign_patterns(beta)
     ds = evolve(rho, h, kappa, lam, times, beta=beta, basis=basis)

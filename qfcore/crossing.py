@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from qfcore import _checks
+
 __all__ = ["count_crossings", "crossing_times"]
 
 
@@ -68,7 +70,7 @@ def crossing_times(times, paths) -> np.ndarray:
     Raises
     ------
     ValueError
-        For bad shapes, non-finite values or times that do not increase.
+        For bad shapes, non-finite values or times that do not increase strictly.
 
     Examples
     --------
@@ -76,9 +78,9 @@ def crossing_times(times, paths) -> np.ndarray:
     array([1.5])
     """
     gap = _gap(paths)
-    t = np.asarray(times, dtype=float)
-    if t.shape != gap.shape or not np.all(np.diff(t) > 0):
-        raise ValueError(f"times must be increasing with shape {gap.shape}; got {t.shape}.")
+    t = _checks.times(times, start=None)
+    if t.shape != gap.shape:
+        raise ValueError(f"times must have shape {gap.shape} (one per path row); got {t.shape}.")
     nz = np.flatnonzero(gap != 0)  # a crossing: opposite signs at consecutive nonzero samples
     i, j = nz[:-1], nz[1:]
     flip = np.sign(gap[i]) != np.sign(gap[j])

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.integrate import simpson, solve_ivp
 
 from qfcore import grid as _grid
-from qfcore._checks import count, positive, seeded
+from qfcore._checks import HERMITIAN_TOL, count, positive, seeded
 
 __all__ = [
     "XI_KINDS",
@@ -150,7 +150,7 @@ def _coefficients(metric, vector_potential, potential, *, grid_shape=None, real:
         if arr.ndim > lead:
             shapes[name] = arr.shape[lead:]
     scale = np.max(np.abs(g))
-    if np.max(np.abs(g - g.swapaxes(0, 1))) > 1e-12 * scale:
+    if np.max(np.abs(g - g.swapaxes(0, 1))) > HERMITIAN_TOL * scale:
         raise ValueError("metric must be symmetric, g_ij = g_ji; pass (g + g.swapaxes(0, 1)) / 2.")
     for name, shape in shapes.items():
         if len(shape) != d or (grid_shape is not None and shape != grid_shape):
@@ -646,8 +646,8 @@ def ordered_quadratic_expectation(
             scale = scale + 0.5 * np.sum(np.abs(phi[i]) * np.abs(g[i, j]) * np.abs(phi[j]))
     dv = _grid.cell_volume(axes)
     value, scale = value * dv, scale * dv
-    # Round-off on a sum of n terms bounded by `scale` is far below 1e-10·scale.
-    if abs(np.imag(value)) > 1e-10 * scale:
+    # Round-off on a sum of n terms bounded by `scale` is far below HERMITIAN_TOL·scale.
+    if abs(np.imag(value)) > HERMITIAN_TOL * scale:
         raise ValueError(
             f"<psi|O|psi> has imaginary part {np.imag(value):.3g} (scale {scale:.3g}): the "
             "operator is not Hermitian; metric, vector_potential and potential must be real."

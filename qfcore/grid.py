@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from qfcore import _checks
+
 __all__ = [
     "as_grid",
     "cell_volume",
@@ -31,8 +33,6 @@ __all__ = [
 
 #: Relative tolerance on the spacing of a grid that is still called uniform.
 UNIFORM_RTOL = 1e-6
-#: Tolerance on sum |psi|^2 dV - 1 for a state to count as normalised.
-NORM_ATOL = 1e-6
 
 
 def as_grid(grid, *, name: str = "grid") -> tuple[np.ndarray, ...]:
@@ -232,7 +232,7 @@ def norm(psi: np.ndarray, grid) -> float:
 
 
 def check_normalised(psi: np.ndarray, grid, *, name: str = "psi") -> None:
-    """Check |Σ |ψ|² ΔV − 1| ≤ ``NORM_ATOL`` (1e-6).
+    """Check |Σ |ψ|² ΔV − 1| ≤ ``qfcore._checks.NORM_TOL`` (1e-6).
 
     Parameters
     ----------
@@ -251,12 +251,7 @@ def check_normalised(psi: np.ndarray, grid, *, name: str = "psi") -> None:
     ValueError
         If ψ is not normalised; the message gives the norm and the factor to divide by.
     """
-    n = norm(psi, grid)
-    if abs(n - 1.0) > NORM_ATOL:
-        raise ValueError(
-            f"{name} is not normalised: sum |{name}|^2 dV = {n:.9g} (tolerance {NORM_ATOL:g}); "
-            f"divide it by sqrt({n:.9g})."
-        )
+    _checks.normalised(norm(psi, grid), name, f"sum |{name}|^2 dV")
 
 
 def gradient(field: np.ndarray, grid, *, method: str = "spectral") -> tuple[np.ndarray, ...]:

@@ -41,6 +41,7 @@ import numpy as np
 import xarray as xr
 from scipy.integrate import solve_ivp
 
+from qfcore import _checks
 from qfcore import grid as _grid
 from qfcore._checks import positive
 
@@ -86,19 +87,6 @@ def _field_and_derivatives(value, axes, *, name: str, order: int, method: str):
     for _ in range(order):
         out.append(_grid.gradient(out[-1], axes, method=method)[0])
     return out
-
-
-def _check_times(times) -> np.ndarray:
-    t = np.asarray(times, dtype=float)
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError(f"times must be a non-empty 1D array; got shape {t.shape}.")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("times holds non-finite values.")
-    if t[0] < 0:
-        raise ValueError(f"times must start at t >= 0 (the initial data are at t = 0); got {t[0]}.")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("times must be strictly increasing; sort them and drop duplicates.")
-    return t
 
 
 def _on_positions(values, q: np.ndarray, name: str) -> np.ndarray:
@@ -256,7 +244,7 @@ def classical_flow(
         raise ValueError(f"method must be 'spectral' or 'central'; got {method!r}.")
     _callable(force, "force")
     _callable(force_derivatives, "force_derivatives")
-    t = _check_times(times)
+    t = _checks.times(times, hint=" (the initial data are at t = 0)")
     labels = axes[0]
     dq0 = _grid.cell_volume(axes)
 
@@ -268,12 +256,7 @@ def classical_flow(
         raise ValueError(
             f"rho0 must be >= 0; its minimum is {rho.min():.3g}. Use |psi|^2, or clip round-off."
         )
-    total = float(np.sum(rho) * dq0)
-    if abs(total - 1.0) > _grid.NORM_ATOL:
-        raise ValueError(
-            f"rho0 is not normalised: sum rho0 dq0 = {total:.9g} (tolerance {_grid.NORM_ATOL:g}); "
-            f"divide it by {total:.9g}."
-        )
+    _checks.normalised(float(np.sum(rho) * dq0), "rho0", "sum rho0 dq0", squared=False)
     amp = np.sqrt(rho)
     if isinstance(rho0, tuple):
         damp = np.divide(drho, 2.0 * amp, out=np.zeros_like(amp), where=amp > 0)
@@ -567,8 +550,8 @@ def superposition_residual(psi_a, psi_b, q, *, hbar: float = 1.0, mass: float = 
     Returns
     -------
     ndarray, complex, shape (n,)
-        r (energy × amplitude), with Q from ``trajectories.quantum_potential`` (spectral,
-        floored in the far tails).
+        r (energy × amplitude), with Q from
+        :func:`qfcore.trajectories.quantum_potential_on_grid` (spectral, floored in the far tails).
 
     Raises
     ------
@@ -591,13 +574,13 @@ def superposition_residual(psi_a, psi_b, q, *, hbar: float = 1.0, mass: float = 
     >>> bool(np.abs(superposition_residual(a, b, q)).max() < 1e-8)
     True
     """
-    from qfcore.trajectories import quantum_potential  # trajectories imports this module
+    from qfcore.trajectories import quantum_potential_on_grid  # trajectories imports this module
 
     axes = _grid.as_grid(q)
     a, b = (_grid.check_field(p, axes) for p in (psi_a, psi_b))
     kw = {"hbar": positive(hbar, "hbar"), "mass": positive(mass, "mass")}
     return (
-        -quantum_potential(a + b, q, **kw) * (a + b)
-        + quantum_potential(a, q, **kw) * a
-        + quantum_potential(b, q, **kw) * b
+        -quantum_potential_on_grid(a + b, q, **kw) * (a + b)
+        + quantum_potential_on_grid(a, q, **kw) * a
+        + quantum_potential_on_grid(b, q, **kw) * b
     )

@@ -54,12 +54,12 @@ def _vector3(value, name: str) -> np.ndarray:
     return v
 
 
-def sphere_point(center, radius: float, angles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sphere_point(centre, radius: float, angles) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Point of a sphere at polar angles (θ, φ) and its two tangent vectors ∂/∂θ, ∂/∂φ.
 
     Parameters
     ----------
-    center : array_like, shape (3,)
+    centre : array_like, shape (3,)
         Centre of the sphere.
     radius : float
         Radius > 0.
@@ -69,7 +69,7 @@ def sphere_point(center, radius: float, angles) -> tuple[np.ndarray, np.ndarray,
     Returns
     -------
     point, d_theta, d_phi : ndarray, shape (3,)
-        center + R n(θ, φ), R ∂n/∂θ and R ∂n/∂φ.
+        centre + R n(θ, φ), R ∂n/∂θ and R ∂n/∂φ.
 
     Raises
     ------
@@ -81,7 +81,7 @@ def sphere_point(center, radius: float, angles) -> tuple[np.ndarray, np.ndarray,
     >>> sphere_point([0, 0, 0], 2.0, [np.pi / 2, 0.0])[0].round(12)
     array([2., 0., 0.])
     """
-    c = _vector3(center, "center")
+    c = _vector3(centre, "centre")
     r = positive(radius, "radius")
     ang = np.asarray(angles, dtype=float)
     if ang.shape != (2,) or not np.all(np.isfinite(ang)):
@@ -93,7 +93,7 @@ def sphere_point(center, radius: float, angles) -> tuple[np.ndarray, np.ndarray,
     return c + r * n, r * d_th, r * d_ph
 
 
-def discrete_action(z, start, center, radius: float, dtau: float) -> tuple[float, np.ndarray]:
+def discrete_action(z, start, centre, radius: float, dtau: float) -> tuple[float, np.ndarray]:
     """Discretised free-particle action of a path ending on a sphere, and its gradient.
 
     Parameters
@@ -102,7 +102,7 @@ def discrete_action(z, start, center, radius: float, dtau: float) -> tuple[float
         The n − 1 interior nodes (flattened, row by row), then the end point's angles (θ, φ).
     start : array_like, shape (3,)
         Fixed start point x₁.
-    center, radius
+    centre, radius
         The sphere Ω (see :func:`sphere_point`).
     dtau : float
         Duration Δτ > 0 of each segment.
@@ -133,7 +133,7 @@ def discrete_action(z, start, center, radius: float, dtau: float) -> tuple[float
         )
     x1 = _vector3(start, "start")
     dtau = positive(dtau, "dtau")
-    y, d_th, d_ph = sphere_point(center, radius, z[-2:])
+    y, d_th, d_ph = sphere_point(centre, radius, z[-2:])
     pts = np.vstack([x1, z[:-2].reshape(-1, 3), y])
     vel = np.diff(pts, axis=0) / dtau
     grad_pts = np.zeros_like(pts)
@@ -144,7 +144,7 @@ def discrete_action(z, start, center, radius: float, dtau: float) -> tuple[float
 
 
 def least_action_to_sphere(
-    start, center, radius: float, n_path: int, duration: float, *, rng=None
+    start, centre, radius: float, n_path: int, duration: float, *, rng=None
 ) -> LeastActionPath:
     """Minimise the discretised action over paths from ``start`` to any point of a sphere.
 
@@ -158,7 +158,7 @@ def least_action_to_sphere(
     ----------
     start : array_like, shape (3,)
         Start point x₁ (outside the sphere, so that the nearest point is unique).
-    center : array_like, shape (3,)
+    centre : array_like, shape (3,)
         Centre of the sphere Ω at the final time.
     radius : float
         Radius > 0.
@@ -167,7 +167,8 @@ def least_action_to_sphere(
     duration : float
         Δt = t₂ − t₁ > 0.
     rng : numpy.random.Generator, int or None
-        Generator or seed for the initial path.
+        Source of the random initial path: a Generator (used as is), a non-negative int seed,
+        or None (fresh OS entropy, not reproducible; pass an int seed).
 
     Returns
     -------
@@ -178,9 +179,10 @@ def least_action_to_sphere(
     ------
     ValueError
         For a start point on or inside the sphere (the nearest point is then not unique or the
-        problem is degenerate), n_path < 2, a radius or duration ≤ 0, or if BFGS fails.
+        problem is degenerate), n_path < 2, a radius or duration ≤ 0, a negative seed, or if
+        BFGS fails.
     TypeError
-        For a non-integer n_path or a bad rng.
+        For a non-integer n_path, or an ``rng`` that is not a Generator, an int or None.
 
     Examples
     --------
@@ -189,13 +191,13 @@ def least_action_to_sphere(
     (array([2., 0., 0.]), 2.0)
     """
     x1 = _vector3(start, "start")
-    c = _vector3(center, "center")
+    c = _vector3(centre, "centre")
     r = positive(radius, "radius")
     n = count(n_path, "n_path", 2, " (at least one interior node)")
     dtau = positive(duration, "duration") / n
     if np.linalg.norm(x1 - c) <= r:
         raise ValueError(
-            "start must lie outside the sphere (|start - center| > radius); move it or shrink "
+            "start must lie outside the sphere (|start - centre| > radius); move it or shrink "
             "the radius."
         )
     gen = seeded(rng)[0]

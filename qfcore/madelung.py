@@ -29,7 +29,6 @@ symbolically (no ħ = m = 1): every result holds for any positive m and ħ.
 from __future__ import annotations
 
 import itertools
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -231,18 +230,6 @@ class FourthMomentComparison:
 # validation and small helpers
 
 
-def _check_dim(dim) -> int:
-    if isinstance(dim, bool):
-        raise TypeError(f"dim must be an integer >= 1; got {dim!r}.")
-    try:
-        d = operator.index(dim)
-    except TypeError:
-        raise TypeError(f"dim must be an integer >= 1; got {dim!r}.") from None
-    if d < 1:
-        raise ValueError(f"dim must be an integer >= 1; got {dim!r}.")
-    return d
-
-
 def _check_names(coordinates, dim: int) -> tuple:
     if coordinates is None:
         return tuple(f"q{i + 1}" for i in range(dim))
@@ -379,7 +366,7 @@ def madelung_fields(
     -----
     Source: ψ = √ρ e^{iS/ħ}, paper 000 Eqs. (9), (19); Madelung (1927).
     """
-    d = _check_dim(dim)
+    d = count(dim, "dim", 1)
     if not isinstance(vector_potential, bool):
         raise TypeError(f"vector_potential must be True or False; got {vector_potential!r}.")
     return _fields(d, vector_potential, _check_names(coordinates, d))
@@ -1020,7 +1007,7 @@ def theorem2_derivation(dim: int) -> Theorem2Derivation:
     Source: paper 000, Methods, proof of Theorem 2, Eqs. (20)–(32) (the flux replaces the
     paper's integrations by parts with Eq. (24)).
     """
-    return _theorem2(_check_dim(dim))
+    return _theorem2(count(dim, "dim", 1))
 
 
 @cache

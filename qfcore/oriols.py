@@ -20,24 +20,25 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from qfcore import states
+from qfcore import _checks, states
 from qfcore import trajectories as tr
-from qfcore._checks import count
+from qfcore._checks import count, seeded
 
 __all__ = ["centre_of_mass_error", "draw", "relative_error", "two_packet_orbitals"]
 
 _STATISTICS = ("bosons", "distinguishable")
 
 
-def draw(n: int, n_realisations: int, rng):
+def draw(n: int, n_realisations: int, *, rng=None):
     """Orbital parameters and starting positions of ``n_realisations`` runs with N = ``n``.
 
     Parameters
     ----------
     n, n_realisations : int
         Number of particles N ≥ 1 and of independent realisations R ≥ 1.
-    rng : numpy.random.Generator
-        Source of all draws (seed it from the notebook's master seed).
+    rng : numpy.random.Generator, int or None
+        Source of all draws: a Generator (used as is), a non-negative int seed, or None (fresh
+        OS entropy, not reproducible; pass an int seed, e.g. from the notebook's master seed).
 
     Returns
     -------
@@ -50,18 +51,18 @@ def draw(n: int, n_realisations: int, rng):
     Raises
     ------
     ValueError, TypeError
-        For N or R that are not ints ≥ 1, or ``rng`` that is not a Generator.
+        For N or R that are not ints ≥ 1, or an ``rng`` that is not a Generator, a
+        non-negative int or None.
 
     Examples
     --------
-    >>> par, x0 = draw(3, 2, np.random.default_rng(0))
+    >>> par, x0 = draw(3, 2, rng=0)
     >>> x0.shape, bool((x0[:, :2] < 0).all() and (x0[:, 2] > 0).all())
     ((2, 3), True)
     """
     n = count(n, "n", 1)
     n_realisations = count(n_realisations, "n_realisations", 1)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator (seeded from the master seed).")
+    rng = seeded(rng)[0]
     size = (n_realisations, n)
     par = {
         "sigma": rng.uniform(0.8, 1.2, size),
@@ -93,7 +94,7 @@ def two_packet_orbitals(par, force: float):
 
     Examples
     --------
-    >>> par, x0 = draw(2, 1, np.random.default_rng(0))
+    >>> par, x0 = draw(2, 1, rng=0)
     >>> phi, dphi = two_packet_orbitals(par, 1.0)(x0, 0.5)
     >>> phi.shape
     (1, 2, 2)
@@ -151,16 +152,14 @@ def centre_of_mass_error(par, x0, times, statistics: str, force: float, **solver
 
     Examples
     --------
-    >>> par, x0 = draw(1, 2, np.random.default_rng(0))
+    >>> par, x0 = draw(1, 2, rng=0)
     >>> out = centre_of_mass_error(par, x0, [0.0, 1.0], "distinguishable", 1.0)
     >>> float(out["deviation"][0].max())
     0.0
     """
     if statistics not in _STATISTICS:
         raise ValueError(f"statistics must be 'bosons' or 'distinguishable'; got {statistics!r}.")
-    t = np.asarray(times, dtype=float)
-    if t.ndim != 1 or t.size < 2 or t[0] != 0.0:
-        raise ValueError("times must be a 1D array of >= 2 times starting at 0.")
+    t = _checks.times(times, minimum=2, start="zero")
     x0 = np.asarray(x0, dtype=float)
     if statistics == "distinguishable":
         flat = {key: np.asarray(v).reshape(-1, 1) for key, v in par.items()}

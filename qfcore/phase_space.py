@@ -81,10 +81,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import expm_multiply
 
-from qfcore._checks import count, hermitian
+from qfcore import _checks
+from qfcore._checks import complex_array, count, hermitian, non_negative
 
 __all__ = [
-    "NORM_ATOL",
     "amplifier_weight_series",
     "coherent_state",
     "evolve_density_matrix",
@@ -103,11 +103,6 @@ __all__ = [
     "truncated_generator",
     "unstable_modes",
 ]
-
-#: Tolerance on |‖ψ‖² − 1| or |Tr ρ − 1| for a state to count as normalised.
-NORM_ATOL = 1e-6
-#: Tolerance (relative to max|ρ|) on |ρ − ρ†| and on negative eigenvalues of a density matrix.
-HERMITIAN_RTOL = 1e-10
 
 _LOG_STEP = 600.0  # e^{-600} ≈ 2.6e-261: scale step of the amplitude recurrence
 _EXP_MSTEP = math.exp(-_LOG_STEP)
@@ -274,19 +269,9 @@ def _check_alpha(alpha, n_modes: int) -> tuple[np.ndarray, tuple[int, ...]]:
     return np.ascontiguousarray(a.conj().reshape(-1, n_modes)), a.shape[:-1]
 
 
-def _as_complex(x, name: str) -> np.ndarray:
-    arr = np.asarray(x)
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_):
-        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}.")
-    arr = arr.astype(np.complex128)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} holds non-finite entries; pass a finite array.")
-    return arr
-
-
 def _check_state(state, n_modes: int):
     """(dims, V, p) with ρ = V diag(p) V† (a ket: V = ψ as one column, p = [1])."""
-    arr = _as_complex(state, "state")
+    arr = complex_array(state, "state")
     n = n_modes
     if arr.ndim == n:
         kind, dims = "ket", arr.shape
@@ -308,18 +293,11 @@ def _check_state(state, n_modes: int):
     big_d = math.prod(dims)
     if kind == "ket":
         psi = arr.reshape(big_d)
-        norm = float(np.vdot(psi, psi).real)
-        if abs(norm - 1.0) > NORM_ATOL:
-            raise ValueError(
-                f"state is not normalised: sum |psi|^2 = {norm:.9g}; divide it by "
-                f"sqrt({norm:.9g}) (np.linalg.norm)."
-            )
+        _checks.normalised(float(np.vdot(psi, psi).real), "state")
         return dims, psi[:, None], np.ones(1)
     rho = arr.reshape(big_d, big_d)
-    hermitian(rho, "state", HERMITIAN_RTOL, "fix the density matrix")
-    trace = float(np.trace(rho).real)
-    if abs(trace - 1.0) > NORM_ATOL:
-        raise ValueError(f"state has trace {trace:.9g}, not 1; divide it by its trace.")
+    hermitian(rho, "state", fix="fix the density matrix")
+    _checks.normalised(float(np.trace(rho).real), "state", "trace", squared=False)
     p, v = np.linalg.eigh(0.5 * (rho + rho.conj().T))
     if p.min() < -1e-8 * max(p.max(), 1.0):
         raise ValueError(
@@ -328,19 +306,6 @@ def _check_state(state, n_modes: int):
         )
     keep = np.abs(p) > big_d * np.finfo(float).eps * np.abs(p).max()
     return dims, v[:, keep], p[keep]
-
-
-def _check_hamiltonian(hamiltonian, big_d: int) -> np.ndarray:
-    h = _as_complex(hamiltonian, "hamiltonian")
-    if h.ndim != 2 and h.size == big_d * big_d:
-        h = h.reshape(big_d, big_d)
-    if h.shape != (big_d, big_d):
-        raise ValueError(
-            f"hamiltonian must be a ({big_d}, {big_d}) matrix on the state's Fock space "
-            f"(modes in C order, as np.kron(A_1, A_2)); got shape {h.shape}."
-        )
-    hermitian(h, "hamiltonian", HERMITIAN_RTOL)
-    return h
 
 
 def _check_symbol(symbol, n_modes: int) -> list[tuple[tuple[int, ...], tuple[int, ...], complex]]:
@@ -369,7 +334,7 @@ def _check_symbol(symbol, n_modes: int) -> list[tuple[tuple[int, ...], tuple[int
         terms[(p, q)] = terms.get((p, q), 0.0) + complex(coeff)
     scale = max(abs(c) for c in terms.values())
     for (p, q), c in terms.items():
-        if abs(c - np.conj(terms.get((q, p), 0.0))) > 1e-12 * max(scale, 1e-300):
+        if abs(c - np.conj(terms.get((q, p), 0.0))) > _checks.HERMITIAN_TOL * max(scale, 1e-300):
             raise ValueError(
                 f"symbol is not real: the coefficient of (p, q) = {(p, q)} must be the complex "
                 "conjugate of that of (q, p) (a Hermitian H has a real anti-Wick symbol)."
@@ -698,7 +663,7 @@ def husimi_q(state, alpha, *, n_modes: int = 1) -> np.ndarray:
         Non-numeric state or alpha; n_modes not an int.
     ValueError
         Wrong number of axes, row/column dimensions that differ, unnormalised state (tolerance
-        ``NORM_ATOL``), non-Hermitian or non-positive density matrix, alpha without a trailing
+        1e-6), non-Hermitian or non-positive density matrix, alpha without a trailing
         axis of length n_modes, non-finite entries.
 
     Notes
@@ -786,7 +751,12 @@ def husimi_time_derivative(state, hamiltonian, alpha, *, n_modes: int = 1) -> np
     zc, shape = _check_alpha(alpha, n)
     dims, v, p = _check_state(state, n)
     u, w = v * p, v
-    h = _check_hamiltonian(hamiltonian, math.prod(dims))
+    h, big_d = np.asarray(hamiltonian), math.prod(dims)
+    h = _checks.hamiltonian(
+        h.reshape(big_d, big_d) if h.ndim != 2 and h.size == big_d**2 else h,
+        size=big_d,
+        what=" on the state's Fock space (modes in C order, as np.kron(A_1, A_2))",
+    )
     # −i(H u w† − u w† H) = (−i H u) w† + (i u)(H w)†
     uu = np.concatenate([-1j * (h @ u), 1j * u], axis=1)
     ww = np.concatenate([w, h @ w], axis=1)
@@ -1042,9 +1012,10 @@ def evolve_density_matrix(generator, rho0, times) -> np.ndarray:
     Raises
     ------
     ValueError
-        Shapes that do not match, non-uniform or decreasing times, non-Hermitian rho0.
+        Shapes that do not match, negative, non-finite, non-uniform or decreasing times,
+        non-Hermitian rho0.
     """
-    rho = _as_complex(rho0, "rho0")
+    rho = complex_array(rho0, "rho0")
     if rho.ndim != 2 or rho.shape[0] != rho.shape[1]:
         raise ValueError(f"rho0 must be a square (D, D) matrix; got shape {rho.shape}.")
     big_d = rho.shape[0]
@@ -1053,14 +1024,10 @@ def evolve_density_matrix(generator, rho0, times) -> np.ndarray:
             f"generator has shape {generator.shape}; rho0 of shape {rho.shape} needs "
             f"({big_d**2}, {big_d**2}). Build it with the same dims."
         )
-    hermitian(rho, "rho0", HERMITIAN_RTOL)
-    t = np.asarray(times, dtype=float).reshape(-1)
-    if t.size == 0 or not np.all(np.isfinite(t)) or t[0] < 0:
-        raise ValueError("times must be a non-empty array of finite times >= 0.")
-    if t.size > 1 and (
-        np.any(np.diff(t) <= 0) or np.abs(np.diff(t, 2)).max(initial=0) > 1e-9 * (t[-1] - t[0])
-    ):
-        raise ValueError("times must be increasing and uniformly spaced (use np.linspace).")
+    hermitian(rho, "rho0")
+    t = _checks.times(np.reshape(times, -1))
+    if np.abs(np.diff(t, 2)).max(initial=0) > 1e-9 * (t[-1] - t[0]):
+        raise ValueError("times must be uniformly spaced (use np.linspace).")
     v0 = rho.reshape(-1)
     if t.size == 1:
         out = expm_multiply(t[0] * generator, v0)[None]
@@ -1102,7 +1069,7 @@ def husimi_of_matrix(matrix, alpha) -> np.ndarray:
     >>> round(float(husimi_of_matrix(np.outer(psi, psi.conj()), 1.0).real * np.pi), 12)
     1.0
     """
-    x = _as_complex(matrix, "matrix")
+    x = complex_array(matrix, "matrix")
     if x.ndim != 2 or x.shape[0] != x.shape[1]:
         raise ValueError(f"matrix must be square (d, d); got shape {x.shape}.")
     z, shape = _check_alpha(alpha, 1)
@@ -1144,8 +1111,8 @@ def generator_taylor_coefficients(generator, rho0, observable, k_max: int) -> np
     True
     """
     k = count(k_max, "k_max", 0)
-    rho = _as_complex(rho0, "rho0")
-    obs = _as_complex(observable, "observable")
+    rho = complex_array(rho0, "rho0")
+    obs = complex_array(observable, "observable")
     if rho.ndim != 2 or rho.shape[0] != rho.shape[1] or obs.shape != rho.shape:
         raise ValueError(
             f"rho0 {rho.shape} and observable {obs.shape} must be square matrices of one shape."
@@ -1348,6 +1315,8 @@ def heterodyne_weight(coefficients, squeeze, threshold: float = 0.0) -> float:
 
     Raises
     ------
+    TypeError
+        If ``squeeze`` is not a real number.
     ValueError
         As :func:`oscillator_density`; negative or non-finite r.
 
@@ -1359,9 +1328,7 @@ def heterodyne_weight(coefficients, squeeze, threshold: float = 0.0) -> float:
     from scipy.integrate import quad
     from scipy.special import erf
 
-    r = float(squeeze)
-    if not math.isfinite(r) or r < 0:
-        raise ValueError(f"squeeze must be finite and >= 0; got {squeeze!r}.")
+    r = non_negative(squeeze, "squeeze")
     oscillator_density(coefficients, 0.0)  # validates
 
     def integrand(x):

@@ -62,7 +62,7 @@ def _log_derivatives(kind: str, z: np.ndarray, width: float) -> np.ndarray:
     return np.stack([-z / (2 * width), np.full(z.shape, -1 / (2 * width**2)), np.zeros(z.shape)])
 
 
-def sample_orbital(kind: str, shape, rng, *, centre: float = 0.0, width: float = 1.0):
+def sample_orbital(kind: str, shape, *, centre: float = 0.0, width: float = 1.0, rng=None):
     """Configurations iid from |φ|² and the derivatives of ln φ at them.
 
     Parameters
@@ -73,12 +73,13 @@ def sample_orbital(kind: str, shape, rng, *, centre: float = 0.0, width: float =
         standard deviation σ).
     shape : int or tuple of int
         Shape of the configurations, e.g. (n_configurations, N).
-    rng : numpy.random.Generator or int
-        Random generator or seed.
     centre : float
         x̄ (length).
     width : float
         w for "sech", σ for "gauss" (length, > 0).
+    rng : numpy.random.Generator, int or None
+        Source of the draws: a Generator (used as is), a non-negative int seed, or None (fresh
+        OS entropy, not reproducible; pass an int seed).
 
     Returns
     -------
@@ -87,11 +88,13 @@ def sample_orbital(kind: str, shape, rng, *, centre: float = 0.0, width: float =
     Raises
     ------
     ValueError
-        For an unknown ``kind`` or ``width`` ≤ 0.
+        For an unknown ``kind``, ``width`` ≤ 0 or a negative seed.
+    TypeError
+        For an ``rng`` that is not a Generator, an int or None.
 
     Examples
     --------
-    >>> s = sample_orbital("gauss", (4, 3), 1, width=2.0)
+    >>> s = sample_orbital("gauss", (4, 3), width=2.0, rng=1)
     >>> s.x.shape, s.log_derivatives.shape
     ((4, 3), (3, 4, 3))
     """

@@ -122,8 +122,8 @@ def split_step(
     mass: float = 1.0,
     hbar: float = 1.0,
     kinetic: Callable | None = None,
-    n_frames: int | None = None,
-):
+    n_frames: int = 1,
+) -> Evolution:
     """Evolve ψ by iħ∂_tψ = [T(p̂) + V(q)]ψ with second-order split-operator FFT steps.
 
     Parameters
@@ -147,14 +147,16 @@ def split_step(
         ``kinetic(p)`` with ``p`` a tuple of momentum arrays p_i = ħk_i on the grid's shape,
         returning the real momentum-space part of Ĥ, e.g. ``lambda p: g * p[0] * p[1]`` for the
         von Neumann coupling H = g p_φ p_Σ. Default Σ p_i²/2m.
-    n_frames : int, optional
-        If given (1 ≤ n_frames ≤ n_steps), return ψ at n_frames + 1 equally spaced times.
+    n_frames : int
+        Number of frames after the initial one, 1 ≤ n_frames ≤ n_steps (default 1: ψ(0) and
+        ψ(t) only).
 
     Returns
     -------
-    ndarray or Evolution
-        ψ(t), complex array of ``psi0``'s shape; or ``Evolution(times, psi)`` with ``psi`` of
-        shape (n_frames + 1, *psi0.shape), frame j after round(j·n_steps/n_frames) steps.
+    Evolution
+        ``Evolution(times, psi)``: ``times`` of shape (n_frames + 1,) and ``psi`` of shape
+        (n_frames + 1, *psi0.shape), frame j after round(j·n_steps/n_frames) steps; the final
+        state is ``psi[-1]``.
 
     Raises
     ------
@@ -180,11 +182,10 @@ def split_step(
     t = float(t)
     if not np.isfinite(t):
         raise ValueError(f"t must be finite; got {t}.")
-    if n_frames is not None:
-        if not isinstance(n_frames, numbers.Integral):
-            raise TypeError(f"n_frames must be an int or None; got {type(n_frames).__name__}.")
-        if not 1 <= n_frames <= n_steps:
-            raise ValueError(f"n_frames must lie in [1, n_steps = {n_steps}]; got {n_frames}.")
+    if not isinstance(n_frames, numbers.Integral):
+        raise TypeError(f"n_frames must be an int; got {type(n_frames).__name__}.")
+    if not 1 <= n_frames <= n_steps:
+        raise ValueError(f"n_frames must lie in [1, n_steps = {n_steps}]; got {n_frames}.")
     v = _potential_array(potential, axes)
     _check_time_step(v, t, n_steps, hbar)
     t_kin = _kinetic_array(kinetic, axes, mass, hbar)
@@ -205,8 +206,6 @@ def split_step(
             state *= full_kick if k < steps - 1 else half_kick
         return state
 
-    if n_frames is None:
-        return advance(psi, n_steps)
     marks = np.rint(np.arange(n_frames + 1) * n_steps / n_frames).astype(int)
     frames = np.empty((n_frames + 1, *psi.shape), dtype=complex)
     frames[0] = psi

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from qfcore import grid as _grid
-from qfcore._checks import count, positive
+from qfcore._checks import count, positive, seeded
 
 __all__ = [
     "box_eigenstate",
@@ -48,7 +48,7 @@ def normalise(psi, grid) -> np.ndarray:
     return psi / np.sqrt(n)
 
 
-def gaussian_wavepacket(grid, center=0.0, width=1.0, momentum=0.0, *, hbar: float = 1.0):
+def gaussian_wavepacket(grid, centre=0.0, width=1.0, momentum=0.0, *, hbar: float = 1.0):
     """Normalised Gaussian ψ(q) ∝ Π_i exp(−(q_i−c_i)²/(4σ_i²) + i p_i q_i/ħ).
 
     ``width`` σ_i is the standard deviation of |ψ|² along axis i (so σ_p = ħ/(2σ)).
@@ -57,7 +57,7 @@ def gaussian_wavepacket(grid, center=0.0, width=1.0, momentum=0.0, *, hbar: floa
     ----------
     grid : ndarray, shape (n,), or tuple of ndarray
         Uniform grid (see :func:`qfcore.grid.as_grid`).
-    center, width, momentum : float or sequence of float
+    centre, width, momentum : float or sequence of float
         Per-axis centre c_i, position spread σ_i > 0 and mean momentum p_i.
     hbar : float
         Reduced Planck constant, > 0.
@@ -73,10 +73,9 @@ def gaussian_wavepacket(grid, center=0.0, width=1.0, momentum=0.0, *, hbar: floa
         If a width or ``hbar`` is not positive, or a per-axis sequence has the wrong length.
     """
     axes = _grid.as_grid(grid)
-    if hbar <= 0:
-        raise ValueError(f"hbar must be > 0; got {hbar}.")
+    positive(hbar, "hbar")
     d = len(axes)
-    c, s, p = (np.broadcast_to(np.asarray(v, dtype=float), (d,)) for v in (center, width, momentum))
+    c, s, p = (np.broadcast_to(np.asarray(v, dtype=float), (d,)) for v in (centre, width, momentum))
     if np.any(s <= 0):
         raise ValueError(f"width must be > 0 on every axis; got {s}.")
     mesh = _grid.mesh(axes)
@@ -87,7 +86,7 @@ def gaussian_wavepacket(grid, center=0.0, width=1.0, momentum=0.0, *, hbar: floa
     return normalise(np.exp(phase), axes)
 
 
-def random_superposition(grid, rng, *, n_packets: int = 3, hbar: float = 1.0) -> np.ndarray:
+def random_superposition(grid, *, n_packets: int = 3, hbar: float = 1.0, rng=None) -> np.ndarray:
     """A random normalised non-Gaussian state: a superposition of Gaussian packets.
 
     Each packet has a random centre in the middle 30% of every axis, random widths between
@@ -100,12 +99,13 @@ def random_superposition(grid, rng, *, n_packets: int = 3, hbar: float = 1.0) ->
     ----------
     grid : ndarray or tuple of ndarray
         Uniform grid.
-    rng : numpy.random.Generator
-        Source of randomness (seed it for reproducibility).
     n_packets : int
         Number of packets, ≥ 1.
     hbar : float
         Reduced Planck constant, > 0.
+    rng : numpy.random.Generator, int or None
+        Source of randomness: a Generator (used as is), a non-negative int seed, or None
+        (fresh OS entropy, not reproducible; pass an int seed).
 
     Returns
     -------
@@ -114,17 +114,23 @@ def random_superposition(grid, rng, *, n_packets: int = 3, hbar: float = 1.0) ->
     Raises
     ------
     ValueError
-        If ``n_packets < 1`` or ``hbar <= 0``.
+        If ``n_packets < 1``, ``hbar <= 0`` or ``rng`` is a negative seed.
     TypeError
-        If ``rng`` is not a numpy Generator.
+        If ``n_packets`` is not an int, or ``rng`` is not a Generator, an int or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qfcore import states
+    >>> q = np.linspace(-10, 10, 256, endpoint=False)
+    >>> psi = states.random_superposition(q, rng=1)
+    >>> bool(np.isclose(np.sum(np.abs(psi) ** 2) * (q[1] - q[0]), 1.0))
+    True
     """
     axes = _grid.as_grid(grid)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(1).")
-    if n_packets < 1:
-        raise ValueError(f"n_packets must be >= 1; got {n_packets}.")
-    if hbar <= 0:
-        raise ValueError(f"hbar must be > 0; got {hbar}.")
+    rng = seeded(rng)[0]
+    count(n_packets, "n_packets", 1)
+    positive(hbar, "hbar")
     mesh = np.stack(_grid.mesh(axes), axis=-1)  # (..., d)
     lo = np.array([a[0] for a in axes])
     length = np.array([a[-1] - a[0] for a in axes])
@@ -153,7 +159,7 @@ def random_superposition(grid, rng, *, n_packets: int = 3, hbar: float = 1.0) ->
 def evolved_gaussian(
     x,
     t,
-    center=0.0,
+    centre=0.0,
     width=1.0,
     momentum=0.0,
     *,
@@ -179,11 +185,11 @@ def evolved_gaussian(
         Positions (length).
     t : float
         Time (≥ 0 or < 0: the formula holds both ways).
-    center, width, momentum : float or array_like
+    centre, width, momentum : float or array_like
         x₀, σ > 0 (the standard deviation of |ψ(x, 0)|²) and p₀; arrays broadcast against ``x``
         (one packet per element, e.g. shape (N,) against x of shape (..., N)).
     force : float or array_like
-        F = −dU/dx (energy/length); 0 for a free packet. Broadcasts like ``center``.
+        F = −dU/dx (energy/length); 0 for a free packet. Broadcasts like ``centre``.
     mass, hbar : float
         m > 0, ħ > 0.
 
@@ -210,9 +216,9 @@ def evolved_gaussian(
         raise TypeError(f"t must be a real scalar (the time); got {t!r}.")
     t = float(t)
     xa, c, s, p, f = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (x, center, width, momentum, force))
+        *(np.asarray(v, dtype=float) for v in (x, centre, width, momentum, force))
     )
-    for name, arr in (("x", xa), ("center", c), ("width", s), ("momentum", p), ("force", f)):
+    for name, arr in (("x", xa), ("centre", c), ("width", s), ("momentum", p), ("force", f)):
         if not np.all(np.isfinite(arr)) or not np.isfinite(t):
             raise ValueError(f"{name} and t must be finite.")
     if np.any(s <= 0):
@@ -234,7 +240,7 @@ def evolved_gaussian(
 
 
 def chirped_gaussian(
-    q, center=0.0, width=1.0, momentum=0.0, *, chirp=0.0, cubic=0.0, hbar: float = 1.0
+    q, centre=0.0, width=1.0, momentum=0.0, *, chirp=0.0, cubic=0.0, hbar: float = 1.0
 ) -> np.ndarray:
     """Normalised 1D Gaussian envelope with a polynomial phase on a uniform grid.
 
@@ -248,7 +254,7 @@ def chirped_gaussian(
     ----------
     q : ndarray, shape (n,)
         Uniform grid (length).
-    center, width, momentum : float
+    centre, width, momentum : float
         q₀ (length), σ > 0 (length), p₀ (ħ/length).
     chirp : float
         c (1/length²).
@@ -282,19 +288,19 @@ def chirped_gaussian(
         raise ValueError(f"q must be a one-dimensional grid; got {len(axes)} axes.")
     width = positive(width, "width")
     hbar = positive(hbar, "hbar")
-    for name, value in (("center", center), ("momentum", momentum), ("chirp", chirp)):
+    for name, value in (("centre", centre), ("momentum", momentum), ("chirp", chirp)):
         if not np.isfinite(value):
             raise ValueError(f"{name} must be finite; got {value!r}.")
     if not np.isfinite(cubic):
         raise ValueError(f"cubic must be finite; got {cubic!r}.")
-    u = axes[0] - center
+    u = axes[0] - centre
     psi = np.exp(
         -(u**2) / (4 * width**2) + 1j * (momentum * axes[0] / hbar + chirp * u**2 + cubic * u**3)
     )
     return normalise(psi, axes)
 
 
-def box_eigenstate(q, n: int = 1, *, width: float = 1.0, center: float = 0.0) -> np.ndarray:
+def box_eigenstate(q, n: int = 1, *, width: float = 1.0, centre: float = 0.0) -> np.ndarray:
     """Normalised eigenstate n of the infinite square well |q − q₀| ≤ L/2, zero outside.
 
     ψ_n(q) = √(2/L) sin(nπ(q − q₀ + L/2)/L) inside the box. Its spreads are
@@ -310,8 +316,8 @@ def box_eigenstate(q, n: int = 1, *, width: float = 1.0, center: float = 0.0) ->
         Quantum number ≥ 1.
     width : float
         L > 0.
-    center : float
-        q₀.
+    centre : float
+        q₀ (length), the middle of the box.
 
     Returns
     -------
@@ -341,7 +347,7 @@ def box_eigenstate(q, n: int = 1, *, width: float = 1.0, center: float = 0.0) ->
     n = count(n, "n", 1)
     width = positive(width, "width")
     x = axes[0]
-    lo, hi = center - width / 2, center + width / 2
+    lo, hi = centre - width / 2, centre + width / 2
     if lo < x[0] - 1e-12 * width or hi > x[-1] + (x[1] - x[0]) + 1e-12 * width:
         raise ValueError(f"the box [{lo}, {hi}] must lie inside the grid [{x[0]}, {x[-1]}].")
     inside = (x >= lo) & (x <= hi)

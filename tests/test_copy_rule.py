@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qfcore import copy_rule as cr
+from qfcore.copy_rule.agents import _advance, _exact_evolution, _pair_lists
 
 TWO_PI = 2 * math.pi
 # A detuned Rabi problem whose populations stay in [0.22, 0.78] for t <= 3 (so the per-system
@@ -30,8 +31,9 @@ def max_sin(lo, hi):
 
 
 def half_step(a, phi, omega, rate, delta, dt, rule, q):
-    """Start-of-step quantities of the scheme (module docstring, items 1-2) by direct double sums
-    over systems, the phase law Eq. (38) and the transfer sums written out pair by pair."""
+    """Start-of-step quantities of the scheme (qfcore.copy_rule.agents docstring, items 1-2) by
+    direct double sums over systems, the phase law Eq. (38) and the transfer sums written out
+    pair by pair."""
     c_fac, s = (2.0, 1.0) if rule == "corrected" else (1.0, -1.0)
     n_sys, m = len(a), len(omega)
     members = [[i for i in range(n_sys) if a[i] == x] for x in range(m)]
@@ -64,7 +66,7 @@ def half_step(a, phi, omega, rate, delta, dt, rule, q):
 
 
 def pair_probability(x, y, i, j, n, n_half, half, rate, delta, dt, rule, q):
-    """dt * P(I copy J) at the half step (module docstring, item 3)."""
+    """dt * P(I copy J) at the half step (qfcore.copy_rule.agents docstring, item 3)."""
     c_fac, s = (2.0, 1.0) if rule == "corrected" else (1.0, -1.0)
     kappa = c_fac * rate[x, y] * n_half[x] ** (1 - q) * n_half[y] ** q / (n[x] * n[y])
     return dt * kappa * max(s * math.sin(half[j] - half[i] + delta[y, x]), 0.0)
@@ -88,7 +90,7 @@ def new_phases(a, phi, members, n, n_half, half, omega, rate, delta, dt):
 
 
 def reference_step(a, phi, gen, omega, rate, delta, dt, rule="corrected", q=0.5):
-    """One step of qfcore.copy_rule's scheme transcribed system by system (no phasor sums),
+    """One step of qfcore.copy_rule.agents' scheme transcribed system by system (no phasor sums),
     consuming gen.random() in the kernel's order. Returns (a, phi, largest probability)."""
     c_fac, s = (2.0, 1.0) if rule == "corrected" else (1.0, -1.0)
     n_sys, m = len(a), len(omega)
@@ -145,24 +147,10 @@ def reference_step(a, phi, gen, omega, rate, delta, dt, rule="corrected", q=0.5)
 
 def kernel_step(a, phi, gen, omega, rate, delta, dt, rule="corrected", q=0.5, steps=1):
     """``steps`` steps of the numba kernel in place; returns its status triple."""
-    pairs = cr._pair_lists(rate, delta)
     factor, sign = (2.0, 1.0) if rule == "corrected" else (1.0, -1.0)
-    scratch_f, scratch_i = np.empty((4, a.size)), np.empty((3, a.size), dtype=np.int32)
-    return cr._advance(
-        a,
-        phi,
-        gen,
-        steps,
-        omega.size,
-        omega,
-        *pairs,
-        dt,
-        factor,
-        sign,
-        q,
-        0.5,
-        scratch_f,
-        scratch_i,
+    scratch = (np.empty((4, a.size)), np.empty((3, a.size), dtype=np.int32))
+    return _advance(
+        a, phi, gen, steps, omega, _pair_lists(rate, delta), (dt, factor, sign, q), 0.5, scratch
     )
 
 
@@ -315,7 +303,7 @@ def test_mean_field_equations():
     np.testing.assert_allclose(
         mf.probability, mf.exact_probability, rtol=0, atol=1e-8
     )  # rtol 1e-10
-    exact_phase = np.mod(-np.angle(cr._exact_evolution(RABI, PSI, t, 1.0)), TWO_PI)
+    exact_phase = np.mod(-np.angle(_exact_evolution(RABI, PSI, t, 1.0)), TWO_PI)
     phase_error = np.angle(np.exp(1j * (mf.phase.values - exact_phase)))
     assert np.abs(phase_error).max() < 1e-7
     printed = cr.mean_field_solve(RABI, PSI, t, factor=1.0)  # Eq. (30) as printed
@@ -364,7 +352,7 @@ def test_result_does_not_depend_on_threads():
     ("kwargs", "error", "match"),
     [
         ({"hamiltonian": np.array([[0, 1], [0, 0]])}, ValueError, "not Hermitian"),
-        ({"hamiltonian": np.ones((2, 3))}, ValueError, "square M x M"),
+        ({"hamiltonian": np.ones((2, 3))}, ValueError, r"square \(n, n\) matrix"),
         ({"hamiltonian": np.ones((1, 1))}, ValueError, "M >= 2"),
         ({"psi0": np.array([1.0, 1.0])}, ValueError, "not normalised"),
         ({"psi0": np.array([1.0, 0.0, 0.0])}, ValueError, "shape \\(2,\\)"),
@@ -375,7 +363,7 @@ def test_result_does_not_depend_on_threads():
         ({"hbar": 0.0}, ValueError, "hbar must be"),
         ({"times": [0.0, 0.015]}, ValueError, "multiples of dt"),
         ({"times": [0.0, 0.5, 0.2]}, ValueError, "strictly increasing"),
-        ({"times": [0.1, 0.5]}, ValueError, "start at 0"),
+        ({"times": [0.1, 0.5]}, ValueError, "starting at 0"),
         ({"rule": "other"}, ValueError, "rule must be"),
         ({"q": 1.5}, ValueError, "q must lie in"),
         ({"phase_alignment": -1.0}, ValueError, "phase_alignment must be"),

@@ -153,7 +153,7 @@ def test_gaussian_uncertainty(kind):
 def test_theorem2_monte_carlo(dim, kind):
     hbar = 0.7
     axes = (_grid_1d(),) if dim == 1 else _grid_2d()
-    psi = states.random_superposition(axes, np.random.default_rng(20 + dim), hbar=hbar)
+    psi = states.random_superposition(axes, hbar=hbar, rng=np.random.default_rng(20 + dim))
     metric, a, v = _coefficients(axes)
     obs = ep.quadratic_observable(metric, vector_potential=a, potential=v)
     res = ep.ensemble_average(obs, psi, axes, hbar=hbar, xi=kind, n_xi=4096, rng=3)
@@ -169,7 +169,7 @@ def test_theorem2_monte_carlo(dim, kind):
 def test_theorem2_deterministic(dim):
     hbar = 1.4
     axes = (_grid_1d(),) if dim == 1 else _grid_2d()
-    psi = states.random_superposition(axes, np.random.default_rng(30 + dim), hbar=hbar)
+    psi = states.random_superposition(axes, hbar=hbar, rng=np.random.default_rng(30 + dim))
     metric, a, v = _coefficients(axes)
     obs = ep.quadratic_observable(metric, vector_potential=a, potential=v)
     # 700 ξ's: several batches on the 2D grid (batch = 2**20 // 7680 = 136).
@@ -193,7 +193,7 @@ def test_ordered_expectation_kinetic_energy_in_fourier_space():
     # Independent check: g = I/m, A = 0 gives Σ_k ħ²k²/(2m) |ψ̂_k|² (Parseval).
     hbar, mass = 0.9, 1.7
     axes = _grid_2d()
-    psi = states.random_superposition(axes, np.random.default_rng(4), hbar=hbar)
+    psi = states.random_superposition(axes, hbar=hbar, rng=np.random.default_rng(4))
     k1, k2 = np.meshgrid(*G.wavenumbers(axes), indexing="ij")
     weights = np.abs(np.fft.fft2(psi)) ** 2
     kinetic = np.sum(hbar**2 * (k1**2 + k2**2) / (2 * mass) * weights) / np.sum(weights)
@@ -248,7 +248,7 @@ def test_uncertainty_chain_random_states(dim):
     hbar = 0.8
     axes = (_grid_1d(),) if dim == 1 else _grid_2d()
     for seed in range(3):
-        psi = states.random_superposition(axes, np.random.default_rng(seed), hbar=hbar)
+        psi = states.random_superposition(axes, hbar=hbar, rng=np.random.default_rng(seed))
         rho = np.abs(psi) ** 2 * G.cell_volume(axes)
         field = ep.momentum_field(psi, axes, hbar=hbar)
         fisher = ep.fisher_information(psi, axes)
@@ -500,7 +500,7 @@ def test_restricted_density_errors():
 def test_sample_phase_space_matches_ensemble_moments():
     """Sampled (q, p) reproduce <q>, <p> and <p^2> of the ensemble within 5 standard errors."""
     x = np.linspace(-10, 10, 256, endpoint=False)
-    psi = states.random_superposition(x, np.random.default_rng(11))
+    psi = states.random_superposition(x, rng=np.random.default_rng(11))
     q, p = ep.sample_phase_space(psi, x, 40_000, xi="uniform", rng=np.random.default_rng(3))
     assert q.shape == p.shape == (40_000, 1)
     rho = np.abs(psi) ** 2 * (x[1] - x[0])
@@ -569,7 +569,7 @@ def test_uncertainty_moments_cubic_chirp_and_box_states():
 
 
 def test_uncertainty_moments_agree_with_quantum_operators():
-    psi = states.random_superposition(_Q, np.random.default_rng(5), n_packets=3)
+    psi = states.random_superposition(_Q, n_packets=3, rng=np.random.default_rng(5))
     m = ep.uncertainty_moments(psi, _Q)
     p2 = ep.ordered_quadratic_expectation(psi, _Q, np.array([[2.0]]))  # ½·2·p̂² = p̂²
     (dpsi,) = G.gradient(psi, (_Q,))

@@ -113,7 +113,7 @@ def test_equation_40_is_the_quantum_energy_at_t0():
     """
     hbar, mass, k = 0.8, 1.3, 0.1
     q = np.linspace(-20, 20, 1024, endpoint=False)
-    psi = states.random_superposition(q, np.random.default_rng(3), hbar=hbar)
+    psi = states.random_superposition(q, rng=np.random.default_rng(3), hbar=hbar)
     dpsi = qgrid.gradient(psi, (q,))[0]
     rho = np.abs(psi) ** 2
     # ρ p² = ħ² Im(ψ*ψ')²/ρ stays accurate where ψ is tiny even though p itself does not.
@@ -420,7 +420,7 @@ def test_superposition_residual_vanishes_apart_and_not_on_overlap():
     q = np.linspace(-40, 40, 2048, endpoint=False)
     apart = [states.gaussian_wavepacket(q, c, 1.0, 0.0) for c in (-15.0, 15.0)]
     overlap = [states.gaussian_wavepacket(q, c, 1.0, k) for c, k in ((-0.5, 2.0), (0.5, -2.0))]
-    scale = np.abs(tr.quantum_potential(overlap[0], q) * overlap[0]).max()
+    scale = np.abs(tr.quantum_potential_on_grid(overlap[0], q) * overlap[0]).max()
     assert np.abs(hj.superposition_residual(*apart, q)).max() < 1e-8 * scale
     assert np.abs(hj.superposition_residual(*overlap, q)).max() > 0.5 * scale
 

@@ -4,6 +4,8 @@ dissipation by Monte Carlo, the full Hamiltonian simulation against the GLE solv
 second-order convergence), the Markov limit, centre-of-mass-only coupling (sympy and numerics)
 and every error."""
 
+import importlib
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -41,6 +43,23 @@ def reference(smooth_bath):
         smooth_bath, x0, 0.0, state.q, state.p, times, mass=M, force=force, potential=potential
     )
     return x0, state, sim
+
+
+# ----------------------------------------------------------------------------------------------
+# the package: every public name of the submodules is re-exported
+
+
+def test_the_package_re_exports_every_public_name():
+    submodules = ("bath", "derivations", "dynamics", "spectral", "thermal")
+    found = {}
+    for sub in submodules:
+        module = importlib.import_module(f"qfcore.kac_zwanzig.{sub}")
+        for name, obj in vars(module).items():
+            if not name.startswith("_") and getattr(obj, "__module__", None) == module.__name__:
+                found[name] = obj
+    found["SPECTRAL_DENSITIES"] = kz.spectral.SPECTRAL_DENSITIES
+    assert sorted(kz.__all__) == sorted(found)
+    assert all(getattr(kz, name) is obj for name, obj in found.items())
 
 
 # ----------------------------------------------------------------------------------------------
@@ -360,10 +379,11 @@ def _bath():
             ValueError,
             "epsabs",
         ),
-        (lambda: kz.thermal_bath_sample(_bath(), 0.0, -1.0, 3, 0), ValueError, "temperature"),
-        (lambda: kz.thermal_bath_sample(_bath(), 0.0, 1.0, 0, 0), ValueError, "n_samples"),
-        (lambda: kz.thermal_bath_sample(_bath(), [0, 1], 1.0, 3, 0), ValueError, "x0 must be"),
-        (lambda: kz.thermal_bath_sample(_bath(), 0.0, 1.0, 3, "x"), TypeError, "rng"),
+        (lambda: kz.thermal_bath_sample(_bath(), 0.0, -1.0, 3, rng=0), ValueError, "temperature"),
+        (lambda: kz.thermal_bath_sample(_bath(), 0.0, 1.0, 0, rng=0), ValueError, "n_samples"),
+        (lambda: kz.thermal_bath_sample(_bath(), [0, 1], 1.0, 3, rng=0), ValueError, "x0 must be"),
+        (lambda: kz.thermal_bath_sample(_bath(), 0.0, 1.0, 3, rng="x"), TypeError, "rng"),
+        (lambda: kz.thermal_bath_sample(_bath(), 0.0, 1.0, 3, 0), TypeError, "positional"),
         (lambda: kz.bath_noise(_bath(), 0, np.zeros((2, 3)), np.zeros((2, 3)), [0]), ValueError,
          r"q0 must have shape \(n_samples, 4\)"),
         (lambda: kz.bath_noise(_bath(), 0, np.zeros((2, 4)), np.zeros((3, 4)), [0]), ValueError,
@@ -387,7 +407,7 @@ def _bath():
         (lambda: kz.simulate(_bath(), 0, 0, np.zeros(4), np.zeros(4), [1], mass=1, rtol=0),
          ValueError, "rtol"),
         (lambda: kz.solve_gle([0, 1, 3], 0, 0, np.ones(3), mass=1), ValueError, "uniform grid"),
-        (lambda: kz.solve_gle([1, 2, 3], 0, 0, np.ones(3), mass=1), ValueError, "start at 0"),
+        (lambda: kz.solve_gle([1, 2, 3], 0, 0, np.ones(3), mass=1), ValueError, "starting at 0"),
         (lambda: kz.solve_gle([0, 2, 1], 0, 0, np.ones(3), mass=1), ValueError, "increasing"),
         (lambda: kz.solve_gle([0.0], 0, 0, np.ones(1), mass=1), ValueError, "at least 2"),
         (lambda: kz.solve_gle([0, 1, 2], 0, 0, np.ones(4), mass=1), ValueError, "kernel must"),

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qfcore import kinetic as kn
+from qfcore.kinetic.distances import _binomial_mad
 
 # ----------------------------------------------------------------------------------------------
 # helpers
@@ -374,9 +375,9 @@ def test_binomial_mean_absolute_deviation_is_exact_and_robust():
         n = np.arange(k + 1)
         for p in (0.0, 0.013, 0.5, 0.77, 1.0):
             direct = np.sum(binom.pmf(n, k, p) * np.abs(n / k - p))
-            assert kn._binomial_mad(k, p) == pytest.approx(direct, abs=1e-14)
+            assert _binomial_mad(k, p) == pytest.approx(direct, abs=1e-14)
     # p ~ 1e-307, where scipy's binom.pmf overflows: E|N/K - p| = 2 p (1 - p)^K
-    assert kn._binomial_mad(4000, 7.6e-307) == pytest.approx(2 * 7.6e-307, rel=1e-9)
+    assert _binomial_mad(4000, 7.6e-307) == pytest.approx(2 * 7.6e-307, rel=1e-9)
     # ... as in the far tails of a narrow (cold) velocity marginal, sigma = 0.05: the large-K law
     # sigma * 1.2884 / sqrt(K) (measured 1.0087 of it: grid h = sigma / 4, and K finite)
     v = np.linspace(-3.2, 3.2, 512)
@@ -495,6 +496,18 @@ def test_vlasov_errors():
         kn.vlasov_poisson_1d(f0.astype(complex), x, v, [1.0], coupling=1.0)
 
 
+def test_sample_sheets_rng_is_optional_and_keyword_only():
+    x = np.linspace(-3, 3, 31)
+    v = np.linspace(-3, 3, 31)
+    f = gaussian_f(x, v, 1.0, 1.0)
+    pos, vel = kn.sample_sheets(f, x, v, 10)  # rng=None: fresh entropy
+    assert pos.shape == vel.shape == (10,)
+    same = [kn.sample_sheets(f, x, v, 10, rng=r) for r in (3, np.random.default_rng(3))]
+    np.testing.assert_array_equal(same[0][0], same[1][0])
+    with pytest.raises(TypeError):
+        kn.sample_sheets(f, x, v, 10, 3)
+
+
 def test_helper_errors():
     x = np.linspace(-3, 3, 31)
     v = np.linspace(-3, 3, 31)
@@ -503,6 +516,8 @@ def test_helper_errors():
         kn.sample_sheets(f, x, v, 0, rng=0)
     with pytest.raises(TypeError, match="rng must be"):
         kn.sample_sheets(f, x, v, 10, rng="seed")
+    with pytest.raises(ValueError, match="non-negative int seed"):
+        kn.sample_sheets(f, x, v, 10, rng=-1)
     with pytest.raises(ValueError, match="no positive mass"):
         kn.sample_sheets(np.zeros_like(f), x, v, 10, rng=0)
     with pytest.raises(ValueError, match="f must have shape"):

@@ -10,18 +10,20 @@ TIGHT = {"method": "DOP853", "rtol": 1e-10, "atol": 1e-12}
 
 
 def test_draw_ranges_halves_and_seed():
-    par, x0 = oriols.draw(5, 400, np.random.default_rng(3))
+    par, x0 = oriols.draw(5, 400, rng=np.random.default_rng(3))
     assert x0.shape == (400, 5) and all(v.shape == (400, 5) for v in par.values())
     assert par["sigma"].min() >= 0.8 and par["sigma"].max() <= 1.2
     assert par["d"].min() >= 4.0 and par["k"].max() <= 2.5
     z = (x0 - np.where(np.arange(5) < 3, -par["d"], par["d"])) / par["sigma"]
     assert abs(z.mean()) < 5 / np.sqrt(z.size) and abs(z.std() - 1) < 0.05  # packet densities
-    again = oriols.draw(5, 400, np.random.default_rng(3))[1]
+    again = oriols.draw(5, 400, rng=np.random.default_rng(3))[1]
     assert np.array_equal(x0, again)
+    assert np.array_equal(x0, oriols.draw(5, 400, rng=3)[1])  # an int seed is default_rng(seed)
+    assert oriols.draw(2, 3)[1].shape == (3, 2)  # rng=None: fresh entropy
 
 
 def test_one_boson_is_one_distinguishable_particle():
-    par, x0 = oriols.draw(1, 3, np.random.default_rng(1))
+    par, x0 = oriols.draw(1, 3, rng=np.random.default_rng(1))
     b = oriols.centre_of_mass_error(par, x0, TIMES, "bosons", 1.0, **TIGHT)
     d = oriols.centre_of_mass_error(par, x0, TIMES, "distinguishable", 1.0, **TIGHT)
     assert np.allclose(b["deviation"], d["deviation"], atol=1e-9)
@@ -29,7 +31,7 @@ def test_one_boson_is_one_distinguishable_particle():
 
 def test_force_only_rescales_the_relative_error():
     """Avron-Herbst: integrating at F = 0 and rescaling equals integrating at F = 2."""
-    par, x0 = oriols.draw(2, 2, np.random.default_rng(2))
+    par, x0 = oriols.draw(2, 2, rng=np.random.default_rng(2))
     free = oriols.centre_of_mass_error(par, x0, TIMES, "bosons", 0.0, **TIGHT)
     pushed = oriols.centre_of_mass_error(par, x0, TIMES, "bosons", 2.0, **TIGHT)
     assert np.allclose(free["deviation"], pushed["deviation"], atol=1e-7)
@@ -38,7 +40,7 @@ def test_force_only_rescales_the_relative_error():
 
 
 def test_distinguishable_realisations_are_independent_one_particle_runs():
-    par, x0 = oriols.draw(3, 2, np.random.default_rng(4))
+    par, x0 = oriols.draw(3, 2, rng=np.random.default_rng(4))
     both = oriols.centre_of_mass_error(par, x0, TIMES, "distinguishable", 1.0, **TIGHT)
     one = oriols.centre_of_mass_error(
         {k: v[1:] for k, v in par.items()}, x0[1:], TIMES, "distinguishable", 1.0, **TIGHT
@@ -48,10 +50,14 @@ def test_distinguishable_realisations_are_independent_one_particle_runs():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="n must be"):
-        oriols.draw(0, 2, np.random.default_rng(0))
-    with pytest.raises(TypeError, match="Generator"):
-        oriols.draw(2, 2, 0)
-    par, x0 = oriols.draw(1, 1, np.random.default_rng(0))
+        oriols.draw(0, 2, rng=np.random.default_rng(0))
+    with pytest.raises(TypeError):
+        oriols.draw(2, 2, 0)  # rng is keyword-only
+    with pytest.raises(TypeError, match="rng must be"):
+        oriols.draw(2, 2, rng=1.5)
+    with pytest.raises(ValueError, match="non-negative"):
+        oriols.draw(2, 2, rng=-3)
+    par, x0 = oriols.draw(1, 1, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="statistics"):
         oriols.centre_of_mass_error(par, x0, TIMES, "fermions", 1.0)
     with pytest.raises(ValueError, match="starting at 0"):

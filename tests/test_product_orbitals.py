@@ -12,20 +12,28 @@ from qfcore import trajectories as tr
 
 
 def test_sech_sample_is_distributed_as_sech_squared():
-    s = po.sample_orbital("sech", 200_000, 3, centre=1.0, width=2.0)
+    s = po.sample_orbital("sech", 200_000, centre=1.0, width=2.0, rng=3)
     cdf = lambda x: (1 + np.tanh((x - 1.0) / 2.0)) / 2  # noqa: E731  of sech^2(z)/(2w)
     assert st.ks_root_n(s.x, cdf) < st.ks_critical(1e-3)
     assert s.x.std() == pytest.approx(math.pi * 2.0 / math.sqrt(12), rel=0.01)
 
 
 def test_gauss_sample_is_normal_with_sigma():
-    s = po.sample_orbital("gauss", 200_000, 4, centre=-1.0, width=0.7)
+    s = po.sample_orbital("gauss", 200_000, centre=-1.0, width=0.7, rng=4)
     assert st.ks_root_n(s.x, scipy.stats.norm(-1.0, 0.7).cdf) < st.ks_critical(1e-3)
 
 
 @pytest.mark.parametrize("kind", po.ORBITALS)
+def test_rng_seed_generator_and_none(kind):
+    by_seed = po.sample_orbital(kind, (3, 4), rng=9)
+    by_generator = po.sample_orbital(kind, (3, 4), rng=np.random.default_rng(9))
+    assert np.array_equal(by_seed.x, by_generator.x)
+    assert po.sample_orbital(kind, 5).x.shape == (5,)  # rng=None: fresh entropy
+
+
+@pytest.mark.parametrize("kind", po.ORBITALS)
 def test_log_derivatives_match_finite_differences_of_log_phi(kind):
-    s = po.sample_orbital(kind, 50, 5, centre=0.5, width=1.3)
+    s = po.sample_orbital(kind, 50, centre=0.5, width=1.3, rng=5)
     log_phi = {
         "sech": lambda x: -np.log(np.cosh((x - 0.5) / 1.3)),
         "gauss": lambda x: -((x - 0.5) ** 2) / (4 * 1.3**2),
@@ -55,7 +63,7 @@ def test_one_particle_has_no_relative_force():
 @pytest.mark.parametrize("kind", po.ORBITALS)
 @pytest.mark.parametrize("n", [1, 3, 32])
 def test_exact_rms_force_agrees_with_monte_carlo(kind, n):
-    s = po.sample_orbital(kind, (40_000, n), 100 + n, width=1.1)
+    s = po.sample_orbital(kind, (40_000, n), width=1.1, rng=100 + n)
     _, f_cm, f_rel = tr.product_state_forces(s.x, s.log_derivatives)
     exact = po.quantum_force_rms(kind, n, width=1.1)
     rms, se = st.rms_with_error(f_cm)
@@ -74,8 +82,12 @@ def test_rms_force_scales_with_hbar_squared_over_mass():
 
 def test_bad_input():
     with pytest.raises(ValueError, match="kind"):
-        po.sample_orbital("lorentz", 3, 1)
+        po.sample_orbital("lorentz", 3, rng=1)
     with pytest.raises(ValueError, match="width"):
-        po.sample_orbital("sech", 3, 1, width=0.0)
+        po.sample_orbital("sech", 3, width=0.0, rng=1)
+    with pytest.raises(TypeError):
+        po.sample_orbital("sech", 3, 1)  # rng is keyword-only
+    with pytest.raises(TypeError, match="rng must be"):
+        po.sample_orbital("sech", 3, rng="seed")
     with pytest.raises(ValueError, match="n_particles"):
         po.quantum_force_rms("sech", [0, 2])

@@ -49,7 +49,7 @@ def test_coherent_state_converges_at_second_order(mass, hbar):
     v = 0.5 * mass * omega**2 * x**2
 
     def error(n):  # no global phase to align: the exact phase is part of the comparison
-        psi = schrodinger.split_step(psi0, x, v, t, n_steps=n, mass=mass, hbar=hbar)
+        psi = schrodinger.split_step(psi0, x, v, t, n_steps=n, mass=mass, hbar=hbar).psi[-1]
         return l2(psi - exact, x)
 
     steps = np.array([100, 200, 400])
@@ -65,13 +65,13 @@ def test_free_gaussian_is_exact_for_any_step():
     hbar, mass, s0, p0, t = 0.7, 1.8, 0.5, 1.0, 3.0
     x = np.linspace(-30, 30, 1024, endpoint=False)
     psi0 = states.gaussian_wavepacket(x, 0.0, s0, p0, hbar=hbar)
-    psi = schrodinger.split_step(psi0, x, 0.0, t, n_steps=1, mass=mass, hbar=hbar)
+    psi = schrodinger.split_step(psi0, x, 0.0, t, n_steps=1, mass=mass, hbar=hbar).psi[-1]
     exact = free_gaussian(x, t, width=s0, momentum=p0, mass=mass, hbar=hbar)
     assert np.max(np.abs(psi - exact)) < 1e-12  # grid error < 1e-13 (module docstring)
     mean, cov = schrodinger.position_moments(psi, x)
     assert abs(cov[0, 0] - (s0**2 + (hbar * t / (2 * mass * s0)) ** 2)) < 1e-10
     assert abs(mean[0] - p0 * t / mass) < 1e-10
-    many = schrodinger.split_step(psi0, x, 0.0, t, n_steps=7, mass=mass, hbar=hbar)
+    many = schrodinger.split_step(psi0, x, 0.0, t, n_steps=7, mass=mass, hbar=hbar).psi[-1]
     assert np.max(np.abs(many - psi)) < 1e-13  # 7 exact steps = 1 exact step, up to round-off
 
 
@@ -80,18 +80,18 @@ def test_constant_potential_is_a_global_phase():
     hbar, c, t = 0.8, 0.37, 1.9
     x = np.linspace(-10, 10, 128, endpoint=False)
     psi0 = states.gaussian_wavepacket(x, 0.5, 0.9, -0.4, hbar=hbar)
-    free = schrodinger.split_step(psi0, x, 0.0, t, n_steps=1, hbar=hbar)
-    shifted = schrodinger.split_step(psi0, x, lambda q: c, t, n_steps=5, hbar=hbar)
+    free = schrodinger.split_step(psi0, x, 0.0, t, n_steps=1, hbar=hbar).psi[-1]
+    shifted = schrodinger.split_step(psi0, x, lambda q: c, t, n_steps=5, hbar=hbar).psi[-1]
     assert np.max(np.abs(shifted - free * np.exp(-1j * c * t / hbar))) < 1e-13
 
 
 def test_unitarity_energy_conservation_and_time_reversal():
     x = np.linspace(-10, 10, 256, endpoint=False)
-    psi0 = states.random_superposition(x, np.random.default_rng(4))
+    psi0 = states.random_superposition(x, rng=np.random.default_rng(4))
     v = x**4 / 20 - x**2 / 2  # double well
     e0 = schrodinger.energy(psi0, x, v)
     steps = np.array([250, 500, 1000])
-    finals = [schrodinger.split_step(psi0, x, v, 2.0, n_steps=n) for n in steps]
+    finals = [schrodinger.split_step(psi0, x, v, 2.0, n_steps=n).psi[-1] for n in steps]
     for psi in finals:
         assert abs(qgrid.norm(psi, (x,)) - 1) < 1e-12  # unitary up to round-off (~n·1e-15)
     # Strang conserves a modified Hamiltonian H + O(dt²): <H> drifts by O(dt²) only
@@ -100,7 +100,7 @@ def test_unitarity_energy_conservation_and_time_reversal():
     order = -np.polyfit(np.log(steps), np.log(drift), 1)[0]
     assert 1.8 <= order <= 2.2
     # the symmetric step's inverse is the step with -dt: exact reversal up to round-off
-    back = schrodinger.split_step(finals[-1], x, v, -2.0, n_steps=1000)
+    back = schrodinger.split_step(finals[-1], x, v, -2.0, n_steps=1000).psi[-1]
     assert np.max(np.abs(back - psi0)) < 1e-12  # seen: 4e-14
 
 
@@ -108,13 +108,13 @@ def test_2d_product_stays_product():
     x = np.linspace(-8, 8, 64, endpoint=False)
     y = np.linspace(-6, 6, 48, endpoint=False)  # unequal sizes: catches swapped axes
     a = states.gaussian_wavepacket(x, 1.0, 0.7, 0.5)
-    b = states.random_superposition(y, np.random.default_rng(2))
+    b = states.random_superposition(y, rng=np.random.default_rng(2))
     psi2 = schrodinger.split_step(
         np.outer(a, b), (x, y), lambda q1, q2: 0.5 * q1**2 + 0.1 * q2**4, 1.0, n_steps=300
-    )
+    ).psi[-1]
     expected = np.outer(
-        schrodinger.split_step(a, x, 0.5 * x**2, 1.0, n_steps=300),
-        schrodinger.split_step(b, y, 0.1 * y**4, 1.0, n_steps=300),
+        schrodinger.split_step(a, x, 0.5 * x**2, 1.0, n_steps=300).psi[-1],
+        schrodinger.split_step(b, y, 0.1 * y**4, 1.0, n_steps=300).psi[-1],
     )
     # e^{-i(V1+V2)dt} and the 2D FFT factorise exactly: only round-off separates the two
     assert np.max(np.abs(psi2 - expected)) < 1e-11
@@ -142,13 +142,13 @@ def test_von_neumann_coupling_translates_each_branch_by_g_hbar_m_t():
         n_steps=1,
         hbar=hbar,
         kinetic=lambda p: g * p[0] * p[1],
-    )
+    ).psi[-1]
     exact = state(lambda m: g * hbar * m * t) / norm
     assert np.max(np.abs(psi - exact)) < 1e-12  # H is a function of p only: exact on the grid
     single = states.normalise(np.outer(np.exp(2j * phi), np.exp(-(q**2))), (phi, q))
     moved = schrodinger.split_step(
         single, (phi, q), 0.0, t, n_steps=3, hbar=hbar, kinetic=lambda p: g * p[0] * p[1]
-    )
+    ).psi[-1]
     mean, _ = schrodinger.position_moments(moved, (phi, q))
     assert abs(mean[1] - g * hbar * 2 * t) < 1e-10
 
@@ -164,7 +164,7 @@ def test_frames_are_exact_states():
     for k in range(1, n_frames + 1):
         steps = round(k * n_steps / n_frames)
         assert abs(evo.times[k] - steps * t / n_steps) < 1e-15
-        direct = schrodinger.split_step(psi0, x, 0.5 * x**2, evo.times[k], n_steps=steps)
+        direct = schrodinger.split_step(psi0, x, 0.5 * x**2, evo.times[k], n_steps=steps).psi[-1]
         # a half-kicked frame would be off by |1 - e^{-iV dt/2}| ~ 1e-1; round-off is ~1e-14
         assert np.max(np.abs(evo.psi[k] - direct)) < 1e-12
 
@@ -253,7 +253,7 @@ def test_suggested_n_steps_is_the_minimum_that_fixes_the_coarse_time_step(t):
     with pytest.raises(ValueError, match=r"axis 0.*n_steps >= (\d+)") as info:
         schrodinger.split_step(psi0, X, v, t, n_steps=10)
     needed = int(info.value.args[0].split("n_steps >= ")[1].split(",")[0])
-    psi = schrodinger.split_step(psi0, X, v, t, n_steps=needed)
+    psi = schrodinger.split_step(psi0, X, v, t, n_steps=needed).psi[-1]
     assert abs(qgrid.norm(psi, (X,)) - 1) < 1e-12
     with pytest.raises(ValueError, match="too large"):
         schrodinger.split_step(psi0, X, v, t, n_steps=needed - 1)
@@ -269,7 +269,7 @@ def test_coarse_time_step_names_the_offending_axis_and_fixes_both():
     with pytest.raises(ValueError, match=r"axis 1.*n_steps >= (\d+)") as info:
         schrodinger.split_step(psi0, (X, y), v, 0.5, n_steps=4)
     needed = int(info.value.args[0].split("n_steps >= ")[1].split(",")[0])
-    psi = schrodinger.split_step(psi0, (X, y), v, 0.5, n_steps=needed)
+    psi = schrodinger.split_step(psi0, (X, y), v, 0.5, n_steps=needed).psi[-1]
     assert abs(qgrid.norm(psi, (X, y)) - 1) < 1e-12
 
 

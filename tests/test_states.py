@@ -24,7 +24,7 @@ def test_evolved_gaussian_solves_schrodinger(force):
     exact, _ = states.evolved_gaussian(X, 3.0, 1.0, 0.8, 0.7, force=force)
     errs = []
     for n_steps in (1500, 3000):
-        ev = sc.split_step(psi0, X, lambda q, f=force: -f * q, 3.0, n_steps=n_steps)
+        ev = sc.split_step(psi0, X, lambda q, f=force: -f * q, 3.0, n_steps=n_steps).psi[-1]
         errs.append(np.abs(ev - exact).max())
     if force == 0:
         assert max(errs) < 1e-12
@@ -98,7 +98,7 @@ def test_chirped_gaussian_rejects_bad_input():
 @pytest.mark.parametrize("n", [1, 2, 5])
 def test_box_eigenstate_moments(n):
     q = np.linspace(-1.0, 1.0, 8000, endpoint=False)
-    psi = states.box_eigenstate(q, n, width=1.5, center=0.1)
+    psi = states.box_eigenstate(q, n, width=1.5, centre=0.1)
     dq = q[1] - q[0]
     rho = np.abs(psi) ** 2
     assert np.sum(rho) * dq == pytest.approx(1.0, rel=1e-12)
@@ -117,3 +117,37 @@ def test_box_eigenstate_rejects_bad_input():
         states.box_eigenstate(q, 1.5)
     with pytest.raises(ValueError):
         states.box_eigenstate(q, 0)
+
+
+def test_centre_keyword_and_errors_name_it():
+    by_keyword = states.gaussian_wavepacket(X, centre=0.7, width=1.1, momentum=-0.4)
+    assert np.array_equal(by_keyword, states.gaussian_wavepacket(X, 0.7, 1.1, -0.4))
+    psi, _ = states.evolved_gaussian(X, 1.0, centre=0.7, width=1.1)
+    assert np.array_equal(psi, states.evolved_gaussian(X, 1.0, 0.7, 1.1)[0])
+    chirped = states.chirped_gaussian(X, centre=0.7, width=1.1, chirp=0.1)
+    assert np.array_equal(chirped, states.chirped_gaussian(X, 0.7, 1.1, chirp=0.1))
+    with pytest.raises(ValueError, match="centre and t must be finite"):
+        states.evolved_gaussian(X, 1.0, centre=np.nan)
+    with pytest.raises(ValueError, match="centre must be finite"):
+        states.chirped_gaussian(X, centre=np.inf)
+    with pytest.raises(TypeError, match="center"):
+        states.box_eigenstate(np.linspace(-1.0, 1.0, 100), 1, center=0.1)
+
+
+def test_random_superposition_rng_is_a_keyword_seed_or_generator():
+    y = np.linspace(-5.0, 5.0, 64, endpoint=False)
+    by_seed = states.random_superposition(X, rng=7)
+    by_generator = states.random_superposition(X, rng=np.random.default_rng(7))
+    assert np.array_equal(by_seed, by_generator)  # an int seed is default_rng(seed)
+    assert np.sum(np.abs(by_seed) ** 2) * (X[1] - X[0]) == pytest.approx(1.0, abs=1e-12)
+    two_d = states.random_superposition((y, y), n_packets=2, hbar=0.5, rng=3)
+    assert np.array_equal(two_d, states.random_superposition((y, y), n_packets=2, hbar=0.5, rng=3))
+    assert states.random_superposition(X).shape == X.shape  # rng=None: fresh entropy
+    with pytest.raises(TypeError):
+        states.random_superposition(X, 7)  # keyword-only
+    with pytest.raises(TypeError, match="rng must be"):
+        states.random_superposition(X, rng=1.5)
+    with pytest.raises(ValueError, match="non-negative"):
+        states.random_superposition(X, rng=-1)
+    with pytest.raises(ValueError, match="n_packets"):
+        states.random_superposition(X, n_packets=0, rng=1)

@@ -15,6 +15,7 @@ from thewalrus import perm
 from qfcore import schrodinger as sc
 from qfcore import states
 from qfcore import trajectories as tr
+from qfcore.trajectories import _random, bosons, ensembles
 
 X = np.linspace(-25.0, 25.0, 1024, endpoint=False)
 SIGMA0, P0 = 1.0, 0.5
@@ -41,16 +42,16 @@ def free():
 
 def test_normal_quantile_matches_scipy():
     u = np.concatenate([np.random.default_rng(0).random(2000), [1e-300, 1e-20, 0.5, 1 - 1e-16]])
-    mine = np.array([tr._ppnd16(v) for v in u])
+    mine = np.array([_random._ppnd16(v) for v in u])
     assert np.allclose(mine, ndtri(u), rtol=1e-14, atol=1e-15)
 
 
 def test_counter_stream_is_standard_normal():
     out = np.empty(200_000)
-    tr._normals(np.uint64(123456789), np.uint64(0), out)
+    _random._normals(np.uint64(123456789), np.uint64(0), out)
     assert stats.kstest(out, "norm").pvalue > 1e-3
     shifted = np.empty(1000)
-    tr._normals(np.uint64(123456789), np.uint64(500), shifted)
+    _random._normals(np.uint64(123456789), np.uint64(500), shifted)
     assert np.array_equal(shifted, out[500:1500])  # draw i depends only on (key, i)
 
 
@@ -241,7 +242,7 @@ def test_glynn_work_units_and_lanes_do_not_change_the_sums(chunk_bits, lanes):
     rng = np.random.default_rng(8)
     n = 8
     a, b = random_complex(rng, (2, n, n)), random_complex(rng, (2, n, n))
-    sums = tr._glynn_rows(a, b, chunk_bits, lanes).sum(axis=1) * 2.0 ** (1 - n)
+    sums = bosons._glynn_rows(a, b, chunk_bits, lanes).sum(axis=1) * 2.0 ** (1 - n)
     for q in range(2):
         assert abs(sums[q, 0] / perm(a[q]) - 1) < 1e-12
         for i in (0, 5):
@@ -253,7 +254,7 @@ def test_glynn_work_units_and_lanes_do_not_change_the_sums(chunk_bits, lanes):
 def test_glynn_lanes_must_be_a_power_of_two():
     a = np.ones((1, 4, 4), dtype=complex)
     with pytest.raises(ValueError, match="power of two"):
-        tr._glynn_rows(a, a, 2, 3)
+        bosons._glynn_rows(a, a, 2, 3)
 
 
 def test_distinguishable_velocities_use_own_orbital():
@@ -293,14 +294,14 @@ def test_oriols_jacobian_splits_the_laplacian():
         assert np.allclose(tr.from_oriols_coordinates(1.0, np.zeros(n - 1)), np.ones(n))
 
 
-def test_center_of_mass_forces_product_gaussian():
+def test_centre_of_mass_forces_product_gaussian():
     n, sigma, centre, m, hbar = 4, 0.7, 0.3, 2.0, 1.3
 
     def amplitude(q):
         return np.exp(-np.sum((q - centre) ** 2, axis=-1) / (4 * sigma**2))
 
     x = np.array([[0.1, 0.9, -0.4, 0.6], [0.5, 0.2, 0.0, 1.1]])
-    f_u, f_cm, f_rel = tr.center_of_mass_forces(
+    f_u, f_cm, f_rel = tr.centre_of_mass_forces(
         amplitude, x, step=1e-3, external_force=lambda q: -2.0 + 0 * q, mass=m, hbar=hbar
     )
     x_cm = x.mean(axis=-1)
@@ -318,10 +319,10 @@ def moments(psi, grid=X):
     return sc.position_moments(psi, grid)
 
 
-def test_quantum_potential_of_gaussian():
+def test_quantum_potential_on_grid_of_gaussian():
     s = 1.3
     psi = states.gaussian_wavepacket(X, 0.4, s, 0.0)
-    q = tr.quantum_potential(psi, X, mass=3.0)
+    q = tr.quantum_potential_on_grid(psi, X, mass=3.0)
     core = np.abs(X - 0.4) < 5
     exact = 1 / (4 * 3.0 * s**2) * (1 - (X[core] - 0.4) ** 2 / (2 * s**2))
     assert np.allclose(q[core], exact, atol=1e-8)
@@ -375,9 +376,9 @@ def test_errors_bosons_and_coordinates():
     with pytest.raises(ValueError, match="N - 1"):
         tr.from_oriols_coordinates(np.zeros(3), np.zeros((2, 4)))
     with pytest.raises(TypeError, match="amplitude"):
-        tr.center_of_mass_forces(None, np.zeros(3), step=1e-3)
+        tr.centre_of_mass_forces(None, np.zeros(3), step=1e-3)
     with pytest.raises(ValueError, match="step"):
-        tr.center_of_mass_forces(lambda q: np.ones(q.shape[:-1]), np.zeros(3), step=0.0)
+        tr.centre_of_mass_forces(lambda q: np.ones(q.shape[:-1]), np.zeros(3), step=0.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,7 +415,7 @@ def test_classical_schrodinger_free_fall_keeps_its_shape():
     )  # fmt: skip
     assert np.max(np.abs(callable_form - ev.psi[-1])) < 1e-12
     # the linear Schroedinger equation spreads: sigma(t) = sqrt(1 + (hbar t / 2 M sigma0^2)^2)
-    quantum = sc.split_step(psi0, X, lambda q: 2.0 * q, 3.0, n_steps=300, mass=mass)
+    quantum = sc.split_step(psi0, X, lambda q: 2.0 * q, 3.0, n_steps=300, mass=mass).psi[-1]
     mean, cov = moments(quantum)
     assert abs(mean[0] - (x0 + p0 * 3 / mass - 9 / mass)) < 1e-6  # Ehrenfest: same centre
     assert abs(math.sqrt(cov[0, 0]) - 1.25) < 1e-6
@@ -487,7 +488,7 @@ def test_classical_schrodinger_solves_eq72():
     psi = frames[2]
     k = 2 * np.pi * np.fft.fftfreq(X.size, X[1] - X[0])
     kinetic = hbar**2 / (2 * mass) * np.fft.ifft(k**2 * np.fft.fft(psi))
-    q = tr.quantum_potential(psi, X, mass=mass, hbar=hbar)
+    q = tr.quantum_potential_on_grid(psi, X, mass=mass, hbar=hbar)
     linear = 1j * hbar * dpsi - kinetic - sympy.lambdify(XS, potential)(X) * psi
     core = np.abs(psi) ** 2 > 1e-3 * np.max(np.abs(psi) ** 2)
     scale = np.max(np.abs(psi))
@@ -546,12 +547,12 @@ def test_errors_classical_schrodinger():
 def test_block_normals_equal_scalar_draws_and_the_exact_quantile():
     # the kernels' block generator (central rational for all draws, tails compacted) gives
     # exactly the scalar draw _normal(key, i), across block edges and for a base off the blocks
-    key, base, n = np.uint64(987654321), np.uint64(1234567), 3 * tr._BLOCK + 17
+    key, base, n = np.uint64(987654321), np.uint64(1234567), 3 * _random._BLOCK + 17
     out = np.empty(n)
-    tr._normals(key, base, out)
-    scalar = np.array([tr._normal(key, base + np.uint64(i)) for i in range(n)])
+    _random._normals(key, base, out)
+    scalar = np.array([_random._normal(key, base + np.uint64(i)) for i in range(n)])
     assert np.array_equal(out, scalar)
-    u = np.array([tr._uniform(key, base + np.uint64(i)) for i in range(n)])
+    u = np.array([_random._uniform(key, base + np.uint64(i)) for i in range(n)])
     assert np.all((u > 0) & (u < 1))
     assert np.mean(np.abs(u - 0.5) > 0.425) > 0.1  # the tail path is exercised
     assert np.allclose(out, ndtri(u), rtol=1e-14, atol=1e-15)
@@ -563,7 +564,7 @@ def test_fdlibm_log_is_within_one_ulp():
     special = [0.075, 0.5 - 2**-53, 1.0, 2.0, 1e-300]
     x = np.concatenate([(k + 0.5) * 2.0**-53, (np.arange(1000) + 0.5) * 2.0**-53,
                         2.0 ** -np.arange(1.0, 60.0), special])  # fmt: skip
-    mine = np.array([tr._log(v) for v in x])
+    mine = np.array([_random._log(v) for v in x])
     ref = np.log(x)
     assert np.max(np.abs(mine - ref) / np.spacing(np.abs(ref) + 1e-300)) <= 1.0  # libm: ≤ ½ ulp
     mpmath = pytest.importorskip("mpmath")
@@ -580,10 +581,10 @@ def test_tabulated_drift_is_the_bilinear_interpolant():
     top = field.shape[1] - 2
     xs = rng.uniform(x_first - 0.5, x_first + 64 * dx + 0.5, 500)  # includes extrapolation
     for j, w in ((0, 0.0), (1, 0.25), (3, 1.0)):
-        tab = tr._time_row(field, j, w)
+        tab = ensembles._time_row(field, j, w)
         for xi in xs:
-            ref = tr._interp(field, j, w, xi, x_first, 1 / dx, field.shape[1])
-            assert abs(tr._lookup(tab, xi, x_first, 1 / dx, top) - ref) < 1e-13
+            ref = ensembles._interp(field, j, w, xi, x_first, 1 / dx, field.shape[1])
+            assert abs(ensembles._lookup(tab, xi, x_first, 1 / dx, top) - ref) < 1e-13
 
 
 @pytest.mark.parametrize("heun", [True, False])
@@ -591,7 +592,7 @@ def test_sde_and_rk4_kernels_match_a_scalar_reference(free, heun):
     # one step of the blocked, vectorised kernels against the scalar formulas (_interp, _normal)
     v, u = tr.velocity_fields(free.psi[:2], X)
     field = np.ascontiguousarray(v + u)
-    n = 2 * tr._BLOCK + 5
+    n = 2 * _random._BLOCK + 5
     x0 = np.random.default_rng(9).normal(0.0, 1.5, n)
     x0[:2] = [X[0] - 5.0, X[-1] + 5.0]  # two particles off the grid
     j, w0, w1, dt, amp = 0, 0.25, 0.75, 0.02, 0.3
@@ -599,19 +600,19 @@ def test_sde_and_rk4_kernels_match_a_scalar_reference(free, heun):
     inv_dx = 1 / (X[1] - X[0])
 
     def b(xi, w):
-        return tr._interp(field, j, w, xi, X[0], inv_dx, X.size)
+        return ensembles._interp(field, j, w, xi, X[0], inv_dx, X.size)
 
     x = x0.copy()
-    left = tr._sde_step(x, field, j, w0, w1, dt, amp, key, base, heun, X[0], X[-1], inv_dx)
+    left = ensembles._sde_step(x, field, j, w0, w1, dt, amp, key, base, heun, X[0], X[-1], inv_dx)
     for p in range(n):
-        kick = amp * tr._normal(key, base + np.uint64(p))
+        kick = amp * _random._normal(key, base + np.uint64(p))
         xn = x0[p] + b(x0[p], w0) * dt + kick
         if heun:
             xn = x0[p] + 0.5 * (b(x0[p], w0) + b(xn, w1)) * dt + kick
         assert abs(x[p] - xn) < 1e-12
     assert left == np.sum((x < X[0]) | (x > X[-1])) >= 2
     x = x0.copy()
-    left = tr._rk4_step(x, field, j, w0, w1, dt, X[0], X[-1], inv_dx)
+    left = ensembles._rk4_step(x, field, j, w0, w1, dt, X[0], X[-1], inv_dx)
     wm = 0.5 * (w0 + w1)
     for p in range(n):
         k1 = b(x0[p], w0)
@@ -644,7 +645,7 @@ def test_product_state_forces_match_finite_differences(n):
     x, d, amp = _sech_configurations(n, 20, n)
     force = lambda q: 0.3 - 0.2 * q  # noqa: E731
     exact = tr.product_state_forces(x, d, external_force=force, mass=1.7, hbar=0.8)
-    coarse, fine = (tr.center_of_mass_forces(amp, x, step=h, external_force=force, mass=1.7,
+    coarse, fine = (tr.centre_of_mass_forces(amp, x, step=h, external_force=force, mass=1.7,
                                              hbar=0.8) for h in (2e-3, 1e-3))  # fmt: skip
     assert np.array_equal(exact[0], fine[0])
     for k in (1, 2):
