@@ -55,6 +55,7 @@ __all__ = [
     "product_orbitals",
     "runner",
     "schrodinger",
+    "signalling",
     "states",
     "statistics",
     "tables",

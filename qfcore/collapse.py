@@ -78,7 +78,6 @@ Units: ħ = 1; κ and H in energy units, times in 1/energy.
 from __future__ import annotations
 
 import itertools
-import math
 import numbers
 from typing import NamedTuple
 
@@ -104,7 +103,9 @@ __all__ = [
     "DENSITY_GRID",
     "MAX_ORDER_LEVELS",
     "PAIR_UP_LEVELS",
+    "AppendixEquations",
     "LambdaAverage",
+    "appendix_equations",
     "appendix_symbols",
     "born_frequencies",
     "born_product",
@@ -126,7 +127,6 @@ __all__ = [
     "pair_state",
     "pair_up_population",
     "pair_up_probability",
-    "power_law_shapley",
     "printed_decay_rate",
     "printed_rate_equations",
     "rate_matrix",
@@ -1582,56 +1582,62 @@ def printed_decay_rate(i: int, j: int) -> sp.Expr:
     )
 
 
-def power_law_shapley(beta, a: float) -> np.ndarray:
-    """Shapley value of the game v(A) = (Σ_{I∈A} |β_I|²)^a, by the sum over coalitions.
+class AppendixEquations(NamedTuple):
+    """Result of :func:`appendix_equations` (symbols of :func:`appendix_symbols`, N = 4)."""
 
-    For a hidden-variable density whose |λ|² has the CDF x^a (planar density ∝ |λ|^(2a − 2)),
-    a fixed level order gives P(K) = S_K^a − S_{K−1}^a (Eq. (22) with P(σ_J ≤ 0) = (S_{J−1}/S_J)^a;
-    the product telescopes), the marginal contribution of level K to v. Averaged over the N!
-    orders (:func:`order_averaged_probabilities`) this is the Shapley value
-    φ_I = Σ_{A ⊆ levels∖{I}} |A|!(N − |A| − 1)!/N! [v(A ∪ {I}) − v(A)] (L. S. Shapley, in
-    *Contributions to the Theory of Games II*, Princeton 1953, p. 307), computed here over the
-    2^(N−1) coalitions, an independent route. It is Born's rule |β_I|² for a = 1 (v additive)
-    and a = 2 (each cross term 2p_Ip_J is split equally: φ_I = p_I Σ_J p_J), not otherwise.
+    theta: dict
+    r: sp.Matrix
+    dissipator: sp.Matrix
+    populations: list
+    populations_agree: bool
+    coherences_agree: bool
+
+
+def appendix_equations(*, printed: bool = False) -> AppendixEquations:
+    """Derive Eqs. (40)–(46) from the Lindblad equation (36) for N = 4 and compare with the print.
+
+    The dissipator (1/κ) dρ/dt of :func:`dissipator_sympy` (H = 0, symbolic step functions
+    θ_K = θ(σ_K)) is compared with the printed population equations (40)–(43)
+    (:func:`printed_rate_equations`) on the diagonal and with −Λ_IJ ρ_IJ/2 of Eqs. (45)–(46)
+    (:func:`printed_decay_rate`) off it. Each θ_K takes the values 0 and 1 only, so agreement
+    after ``sympy.expand`` for all 8 assignments of (θ_2, θ_3, θ_4) is a proof.
 
     Parameters
     ----------
-    beta : array_like, complex, shape (N,)
-        Normalised amplitudes, 2 ≤ N ≤ 16.
-    a : float
-        Exponent > 0.
+    printed : bool
+        Derive from the dagger placement as printed in Eqs. (4), (15) and (36) instead of the
+        standard L ρ L† − ½{L†L, ρ} (which moves no population, so nothing agrees).
 
     Returns
     -------
-    ndarray, float, shape (N,)
-        Sums to 1.
+    AppendixEquations
+        ``theta`` {K: θ_K}, ``r`` (4 × 4 symbols r_IJ), ``dissipator`` (sympy.Matrix, 4 × 4),
+        ``populations`` (the four printed right-hand sides of Eqs. (40)–(43)), and whether the
+        populations and all 12 coherences agree.
 
     Raises
     ------
-    ValueError, TypeError
-        For an unnormalised β, N outside 2..16, or a ≤ 0.
+    Nothing.
 
     Examples
     --------
-    >>> power_law_shapley(np.sqrt([0.5, 0.3, 0.2]), 2.0).round(12)
-    array([0.5, 0.3, 0.2])
-    >>> power_law_shapley(np.sqrt([0.5, 0.3, 0.2]), 3.0).round(4)
-    array([0.47 , 0.312, 0.218])
+    >>> eqs = appendix_equations()
+    >>> eqs.populations_agree, eqs.coherences_agree
+    (True, True)
     """
-    p = _check_beta(beta)
-    if p.ndim != 1 or p.size > 16:
-        raise ValueError(f"beta must be one state of 2..16 levels; got shape {p.shape}.")
-    a = positive(a, "a")
-    n = p.size
-    weight = [math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)]
-    phi = np.zeros(n)
-    for i in range(n):
-        others = [j for j in range(n) if j != i]
-        for k in range(n):
-            for coalition in itertools.combinations(others, k):
-                s = float(p[list(coalition)].sum())
-                phi[i] += weight[k] * ((s + p[i]) ** a - s**a)
-    return phi
+    theta, r = appendix_symbols(4)
+    rhs, populations = dissipator_sympy(4, printed=printed), printed_rate_equations()
+    bits = itertools.product((0, 1), repeat=3)
+    binary = [dict(zip(theta.values(), b, strict=True)) for b in bits]
+    diag = all(
+        sp.expand((rhs[k, k] - populations[k]).subs(b)) == 0 for k in range(4) for b in binary
+    )
+    off = all(
+        sp.expand((rhs[i - 1, j - 1] + printed_decay_rate(i, j) * r[i - 1, j - 1] / 2).subs(b)) == 0
+        for i, j in itertools.permutations(range(1, 5), 2)
+        for b in binary
+    )
+    return AppendixEquations(theta, r, rhs, populations, diag, off)
 
 
 def lambda_average_per_order(

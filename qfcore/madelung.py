@@ -53,6 +53,7 @@ __all__ = [
     "Theorem2Derivation",
     "WallstromLocalSolution",
     "centre_of_mass_velocities",
+    "classical_hamiltonian",
     "continuity_equation",
     "copy_rule_mean_flow",
     "discrete_madelung",
@@ -380,11 +381,8 @@ def _fields(dim: int, vector_potential: bool, names: tuple) -> MadelungFields:
     rho = sp.Function("rho", positive=True)(*q, t)
     s_field = sp.Function("S", real=True)(*q, t)
     v = sp.Function("V", real=True)(*q)
-    a = (
-        tuple(sp.Function(f"A{i + 1}", real=True)(*q) for i in range(dim))
-        if vector_potential
-        else ()
-    )
+    components = range(dim) if vector_potential else ()
+    a = tuple(sp.Function(f"A{i + 1}", real=True)(*q) for i in components)
     psi = sp.sqrt(rho) * sp.exp(sp.I * s_field / HBAR)
     return MadelungFields(t, q, m, HBAR, rho, s_field, v, a, psi)
 
@@ -749,6 +747,42 @@ def ensemble_energy_density(
         sp.sympify(hamiltonian), f, ps, separable=separable, epistemic=epistemic
     )
     return sp.expand(f.rho * avg)
+
+
+def classical_hamiltonian(fields: MadelungFields) -> tuple[sp.Expr, tuple]:
+    """The classical H(p, q) = Σ_i (p_i − A_i)²/2m + V of a charged particle, with fresh momenta.
+
+    Parameters
+    ----------
+    fields : MadelungFields
+        From :func:`madelung_fields` (its q, m, V and A; A = 0 without a vector potential).
+
+    Returns
+    -------
+    hamiltonian : sympy.Expr
+        H(p, q), quadratic in the momenta: the input of :func:`energy_conservation`.
+    momenta : tuple of sympy.Symbol
+        Real symbols p1…pd, one per coordinate of ``fields.q``.
+
+    Raises
+    ------
+    TypeError
+        If ``fields`` does not come from :func:`madelung_fields`.
+
+    Notes
+    -----
+    Source: paper 000, Eq. (12), the Hamiltonian of Theorems 1 and 3.
+
+    Examples
+    --------
+    >>> h, (p1,) = classical_hamiltonian(madelung_fields(1))
+    >>> h
+    V(q1) + p1**2/(2*m)
+    """
+    f = _check_fields(fields)
+    ps = sp.symbols(f"p1:{len(f.q) + 1}", real=True)
+    kinetic = sum((pi - ai) ** 2 for pi, ai in zip(ps, f.vector_potential, strict=True))
+    return kinetic / (2 * f.m) + f.V, ps
 
 
 def energy_conservation(

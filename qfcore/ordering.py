@@ -13,7 +13,10 @@ the symbolic machinery behind its claims, as functions that return sympy express
 - the Husimi evolution equation written with the anti-Wick symbol, Eq. (63), order by order
   (:func:`husimi_generator`), its truncation condition Eq. (64) (:func:`satisfies_fp_truncation`)
   and the generalised diffusion matrix in complex and real coordinates, Eqs. (35), (40)–(42),
-  (52) and Appendix A (:func:`diffusion_matrix`);
+  (52) and Appendix A (:func:`diffusion_matrix`, :func:`diffusion_from_hessian`), with the
+  energy balance of constraint C5, Eq. (39) (:func:`energy_change`);
+- the bridge to the numerics of :mod:`qfcore.phase_space` (:func:`anti_wick_coefficients`) and
+  random real test symbols (:func:`random_real_symbol`);
 - the paper's example Hamiltonians: Bose–Hubbard Eq. (67) (:func:`bose_hubbard`, :func:`kerr`),
   the single-mode complex scalar ("Higgs-like") field of Eqs. (70)–(72) (:func:`higgs_like`), a
   homogeneous SU(2) gauge field (:func:`gauge_like`) and a cubic mode coupling
@@ -82,6 +85,7 @@ from collections import defaultdict
 from functools import cache
 from typing import NamedTuple
 
+import numpy as np
 import sympy as sp
 from sympy.physics.quantum import Dagger
 from sympy.physics.quantum.boson import BosonOp
@@ -92,6 +96,7 @@ __all__ = [
     "TruncationCheck",
     "adjoint_generator",
     "anti_normal_order",
+    "anti_wick_coefficients",
     "anti_wick_from_wick",
     "anti_wick_symbol",
     "bose_hubbard",
@@ -99,8 +104,10 @@ __all__ = [
     "coherent_average",
     "cubic_coupling",
     "derive_offdiagonal_diffusion",
+    "diffusion_from_hessian",
     "diffusion_matrix",
     "diffusion_term",
+    "energy_change",
     "gauge_like",
     "higgs_like",
     "husimi_generator",
@@ -109,6 +116,7 @@ __all__ = [
     "operator_from_anti_wick",
     "operator_from_wick",
     "phase_space_symbols",
+    "random_real_symbol",
     "real_phase_space_symbols",
     "satisfies_fp_truncation",
     "symplectic_matrix",
@@ -490,6 +498,51 @@ def anti_wick_symbol(expr, *, modes=None) -> sp.Expr:
         :func:`boson_operators` / ``modes``.
     """
     return _ordered_symbol(expr, True, "expr", modes)[0]
+
+
+def anti_wick_coefficients(expr, *, values=None, n_modes: int | None = None) -> dict:
+    """The anti-Wick symbol of an operator as the coefficient dict of :mod:`qfcore.phase_space`.
+
+    :func:`anti_wick_symbol` followed by ``phase_space.symbol_from_sympy`` with the symbols of
+    :func:`phase_space_symbols`: the form {(p, q): c} (one mode) or {((p_1…), (q_1…)): c}
+    taken by ``phase_space.fock_matrix_from_anti_wick``, ``husimi_series_term``,
+    ``fokker_planck_rhs`` and ``truncated_generator``.
+
+    Parameters
+    ----------
+    expr : sympy expression
+        Polynomial in the boson operators of :func:`boson_operators`.
+    values : dict, optional
+        Numbers for the parameters of ``expr`` (e.g. ``{U: 1}``), substituted into the
+        operator before it is ordered; the dict form needs numeric coefficients.
+    n_modes : int, optional
+        Number of modes (default: the largest mode index in ``expr``, at least 1).
+
+    Returns
+    -------
+    dict
+        ``{(p, q): complex}`` for one mode, ``{((p_1…p_N), (q_1…q_N)): complex}`` otherwise.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As :func:`anti_wick_symbol`; ValueError if a parameter is left without a value (the
+        message says to substitute the parameters first).
+
+    Examples
+    --------
+    >>> (a,) = boson_operators(1)
+    >>> anti_wick_coefficients(Dagger(a) * a)  # a†a = aa† − 1 ↔ |α|² − 1
+    {(1, 1): (1+0j), (0, 0): (-1+0j)}
+    """
+    from qfcore.phase_space import symbol_from_sympy  # local: numerics only needed here
+
+    if values is not None:
+        if not isinstance(values, dict):
+            raise TypeError(f"values must be a dict {{parameter: number}}; got {type(values)}.")
+        expr = _sympify(expr, "expr").subs(values)
+    symbol, n = _symbol_input(anti_wick_symbol(expr), n_modes, "expr")
+    return symbol_from_sympy(symbol, *phase_space_symbols(n))
 
 
 def wick_symbol(expr, *, modes=None) -> sp.Expr:
@@ -875,10 +928,177 @@ def diffusion_matrix(
                 d[n + i, n + j] = -c * sp.diff(expr, alphas[i], alphas[j])
         return d.applyfunc(sp.expand)
     qs, ps = real_phase_space_symbols(n)
-    h = to_real_coordinates(expr, n_modes=n)
-    hess = sp.hessian(h, qs + ps)
-    j = symplectic_matrix(n)
-    return (c / 2 * (hess * j - j * hess)).applyfunc(sp.expand)
+    return diffusion_from_hessian(sp.hessian(to_real_coordinates(expr, n_modes=n), qs + ps), C=c)
+
+
+def diffusion_from_hessian(hessian, *, C=1):
+    """The real-form diffusion matrix D = (C/2)(H″J − JH″) of Eq. (52) from a Hessian H″.
+
+    The Hessian is taken in the coordinate order (Q_1…Q_N, P_1…P_N) with J of
+    :func:`symplectic_matrix`; :func:`diffusion_matrix` with ``form="real"`` applies it to the
+    Hessian of a symbol. Use it directly for a Hamiltonian already written in (scaled) real
+    coordinates, or for numeric Hessians. D is symmetric, traceless and anticommutes with J
+    (Eq. (53)), so its eigenvalues come in ± pairs.
+
+    Parameters
+    ----------
+    hessian : sympy.Matrix or array_like, shape (2N, 2N)
+        Symmetric Hessian ∂²H/∂z_a∂z_b, z = (Q, P) (energy units, ħ = κ = 1). A sympy matrix
+        gives an exact result; anything else is converted to a float array.
+    C : number or sympy expression, default 1
+        The global constant of Eq. (42) (a real number for a numeric Hessian).
+
+    Returns
+    -------
+    sympy.Matrix or numpy.ndarray, shape (2N, 2N)
+        D, expanded entry by entry for a sympy input, float array otherwise.
+
+    Raises
+    ------
+    ValueError
+        If ``hessian`` is not a non-empty square matrix of even size, is not symmetric, or a
+        numeric ``hessian`` or ``C`` is not finite and real.
+    TypeError
+        If ``C`` is not a number or sympy expression (sympy ``hessian``).
+
+    Examples
+    --------
+    >>> (q,), (p,) = real_phase_space_symbols(1)
+    >>> diffusion_from_hessian(sp.hessian((2 * q**2 + p**2) / 2, (q, p)))  # ω² = 2, ℓ = 1
+    Matrix([
+    [  0, 1/2],
+    [1/2,   0]])
+    >>> diffusion_from_hessian(np.eye(2))  # H″ ∝ 1: no diffusion (C7)
+    array([[0., 0.],
+           [0., 0.]])
+    """
+    symbolic = isinstance(hessian, sp.MatrixBase)
+    h = hessian if symbolic else np.asarray(hessian, dtype=float)
+    if len(h.shape) != 2 or h.shape[0] != h.shape[1] or h.shape[0] % 2 or h.shape[0] == 0:
+        raise ValueError(
+            f"hessian must be a square 2N x 2N matrix in (Q_1..Q_N, P_1..P_N); got shape "
+            f"{tuple(h.shape)}."
+        )
+    j = symplectic_matrix(h.shape[0] // 2)
+    if symbolic:
+        if (h - h.T).applyfunc(sp.expand) != sp.zeros(*h.shape):
+            raise ValueError("hessian must be symmetric (a matrix of second derivatives).")
+        return (_parameter(C, "C") / 2 * (h * j - j * h)).applyfunc(sp.expand)
+    c = float(C) if isinstance(C, numbers.Real) and not isinstance(C, bool) else None
+    if c is None or not np.isfinite(c) or not np.all(np.isfinite(h)):
+        raise ValueError(
+            f"a numeric hessian needs finite entries and a finite real C; got C={C!r}."
+        )
+    if not np.allclose(h, h.T, rtol=1e-12, atol=1e-12 * np.abs(h).max()):
+        raise ValueError("hessian must be symmetric (a matrix of second derivatives).")
+    j = np.array(j, dtype=float)
+    return c / 2 * (h @ j - j @ h)
+
+
+def energy_change(d_matrix, h) -> sp.Expr:
+    """Σ_ab D_ab ∂²H/∂z_a∂z_b over z = (α_1…α_N, α_1*…α_N*): the diffusive energy change.
+
+    Integrating by parts, the diffusion term (i/2) Σ ∂_{z_a}∂_{z_b}(D_ab ρ) changes ⟨H⟩ at the
+    rate (i/2) ∫ ρ Σ_ab D_ab ∂_a∂_b H; energy conservation, constraint C5 (Eq. (39)), demands
+    that this integrand vanish identically. It does for the complex-form D of
+    :func:`diffusion_matrix` (built from the *conjugate* derivatives of H, Eqs. (40)–(42)) and
+    fails for D^{αα} ∝ ∂²H/∂α∂α.
+
+    Parameters
+    ----------
+    d_matrix : sympy.Matrix, shape (2N, 2N)
+        Diffusion matrix in the complex variables z = (α, α*) of :func:`phase_space_symbols`.
+    h : sympy expression
+        Phase-space Hamiltonian H(α, α*), a polynomial with at most N modes.
+
+    Returns
+    -------
+    sympy.Expr
+        The expanded sum; 0 when D conserves the energy of H.
+
+    Raises
+    ------
+    ValueError
+        If ``d_matrix`` is not a square sympy matrix of even size, or ``h`` has more modes than
+        ``d_matrix`` or is not a polynomial in α, α*.
+    TypeError
+        If ``h`` contains operators or is not a sympy expression.
+
+    Examples
+    --------
+    >>> (a,), (ac,) = phase_space_symbols(1)
+    >>> h = a**2 * ac**2
+    >>> energy_change(diffusion_matrix(h), h)
+    0
+    >>> energy_change(sp.diag(sp.diff(h, a, a), -sp.diff(h, ac, ac)), h)
+    -4*alpha_1**4 + 4*alpha_1^***4
+    """
+    shape = getattr(d_matrix, "shape", ())
+    if (
+        not isinstance(d_matrix, sp.MatrixBase)
+        or shape[0] != shape[1]
+        or shape[0] % 2
+        or not shape[0]
+    ):
+        raise ValueError(
+            f"d_matrix must be a square 2N x 2N sympy Matrix over (alpha, alpha*); got {shape}."
+        )
+    expr, n = _symbol_input(h, shape[0] // 2, "h")
+    alphas, conjs = phase_space_symbols(n)
+    z = alphas + conjs
+    return sp.expand(
+        sum(d_matrix[a, b] * sp.diff(expr, z[a], z[b]) for a in range(2 * n) for b in range(2 * n))
+    )
+
+
+def random_real_symbol(n_modes: int, rng, *, degree: int = 4) -> sp.Expr:
+    """A random real polynomial symbol H(α, α*) with small Gaussian-integer coefficients.
+
+    Every monomial α^j α*^k of total degree 1…``degree`` (exponent tuples in lexicographic
+    order over (α_1…α_N, α_1*…α_N*)) gets a coefficient u + iv with u, v drawn uniformly from
+    −3…3 (one ``rng.integers(-3, 4, size=(M, 2))`` call); the complex conjugate (α ↔ α*) is
+    added, so H is real. A generic test input for identities such as Eqs. (40)–(42) vs (52).
+
+    Parameters
+    ----------
+    n_modes : int
+        Number of modes N ≥ 1.
+    rng : numpy.random.Generator
+        Source of the coefficients (consumed by exactly one draw).
+    degree : int, default 4
+        Largest total degree (≥ 1).
+
+    Returns
+    -------
+    sympy.Expr
+        Expanded polynomial, invariant under complex conjugation with α ↔ α*.
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is not a numpy Generator, or ``n_modes``/``degree`` not ints.
+    ValueError
+        If ``n_modes`` < 1 or ``degree`` < 1.
+
+    Examples
+    --------
+    >>> random_real_symbol(1, np.random.default_rng(0), degree=1)  # (2 − 3i)α + c.c.
+    2*alpha_1 - 3*I*alpha_1 + 2*alpha_1^* + 3*I*alpha_1^*
+    """
+    n = count(n_modes, "n_modes", 1)
+    deg = count(degree, "degree", 1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator; got {type(rng).__name__}.")
+    alphas, conjs = phase_space_symbols(n)
+    z = alphas + conjs
+    monomials = [
+        sp.Mul(*(v**e for v, e in zip(z, powers, strict=True)))
+        for powers in itertools.product(range(deg + 1), repeat=2 * n)
+        if 0 < sum(powers) <= deg
+    ]
+    weights = rng.integers(-3, 4, size=(len(monomials), 2))
+    h = sum((int(u) + sp.I * int(v)) * m for (u, v), m in zip(weights, monomials, strict=True))
+    return sp.expand(h + _swap_conjugation(h, n))
 
 
 def diffusion_term(symbol, *, form: str = "real", C=1, n_modes: int | None = None) -> sp.Expr:

@@ -17,6 +17,8 @@ M. Derakhshani (2022), Section 2. Units ħ = m = 1.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import xarray as xr
 
@@ -24,9 +26,17 @@ from qfcore import _checks, states
 from qfcore import trajectories as tr
 from qfcore._checks import count, seeded
 
-__all__ = ["centre_of_mass_error", "draw", "relative_error", "two_packet_orbitals"]
+__all__ = [
+    "centre_of_mass_error",
+    "draw",
+    "final_values",
+    "relative_error",
+    "summary",
+    "two_packet_orbitals",
+]
 
 _STATISTICS = ("bosons", "distinguishable")
+_QUANTITIES = ("deviation", "relative_error")
 
 
 def draw(n: int, n_realisations: int, *, rng=None):
@@ -191,3 +201,113 @@ def centre_of_mass_error(par, x0, times, statistics: str, force: float, **solver
     )
     out["relative_error"] = relative_error(out, force)
     return out
+
+
+def _run(results, statistics: str, n) -> xr.Dataset:
+    key = (statistics, int(n))
+    if key not in results:
+        raise KeyError(
+            f"results has no run {key!r}; pass the dict of centre_of_mass_error outputs keyed "
+            "(statistics, N) for every statistics and N asked for."
+        )
+    return results[key]
+
+
+def final_values(results, statistics: str, numbers, quantity: str = "relative_error"):
+    """Values of ``quantity`` at the final time, pooled over the realisations of every N given.
+
+    Parameters
+    ----------
+    results : dict
+        :func:`centre_of_mass_error` outputs keyed ``(statistics, N)``.
+    statistics : {"bosons", "distinguishable"}
+    numbers : iterable of int
+        The N to pool.
+    quantity : {"relative_error", "deviation"}
+        ε(T) (dimensionless) or |x_cm − x_cl|(T) (length).
+
+    Returns
+    -------
+    ndarray, (Σ_N R_N,)
+        The runs of the first N first, then those of the next, and so on.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``quantity`` or no N.
+    KeyError
+        For a (statistics, N) missing from ``results``.
+
+    Examples
+    --------
+    >>> end = [[0.0, 0.0], [0.1, 0.3]]  # two realisations, at t = 0 and T
+    >>> run = xr.Dataset({q: (("time", "realisation"), end) for q in _QUANTITIES})
+    >>> final_values({("bosons", 1): run, ("bosons", 2): run}, "bosons", [1, 2])
+    array([0.1, 0.3, 0.1, 0.3])
+    """
+    if quantity not in _QUANTITIES:
+        raise ValueError(f"quantity must be 'deviation' or 'relative_error'; got {quantity!r}.")
+    numbers = list(numbers)
+    if not numbers:
+        raise ValueError("numbers must hold at least one N.")
+    return np.concatenate([_run(results, statistics, n)[quantity].values[-1] for n in numbers])
+
+
+def summary(results) -> xr.Dataset:
+    """Mean and standard error over realisations of the deviation and ε at the final time.
+
+    The table behind Oriols et al.'s Fig. 1: for every N and both statistics, the mean over the
+    R realisations of |x_cm − x_cl|(T) and of ε(T), and the standard error s/√R (NaN for R = 1).
+
+    Parameters
+    ----------
+    results : dict
+        :func:`centre_of_mass_error` outputs keyed ``(statistics, N)``, with the same N for
+        ``"bosons"`` and ``"distinguishable"`` and the same times and force in each.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``mean`` and ``standard_error`` on dims (N, statistics, quantity), N increasing,
+        statistics ("bosons", "distinguishable"), quantity ("deviation", "relative_error");
+        attrs ``force`` F and ``duration`` T.
+
+    Raises
+    ------
+    ValueError
+        For empty ``results``.
+    KeyError
+        If an N is run for one statistics only.
+
+    Examples
+    --------
+    >>> end = [[0.0, 0.0], [0.1, 0.3]]  # two realisations, at t = 0 and T = 2
+    >>> run = xr.Dataset(
+    ...     {q: (("time", "realisation"), end) for q in _QUANTITIES},
+    ...     coords={"time": [0.0, 2.0]},
+    ...     attrs={"force": 1.0},
+    ... )
+    >>> table = summary({(s, 1): run for s in _STATISTICS}).sel(N=1, statistics="bosons")
+    >>> table["mean"].values.round(6), table["standard_error"].values.round(6), table.attrs
+    (array([0.2, 0.2]), array([0.1, 0.1]), {'force': 1.0, 'duration': 2.0})
+    """
+    if not results:
+        raise ValueError("results is empty; pass the centre_of_mass_error outputs.")
+    numbers = np.array(sorted({int(n) for _, n in results}))
+    mean = np.full((numbers.size, len(_STATISTICS), len(_QUANTITIES)), np.nan)
+    se = np.full_like(mean, np.nan)
+    for i, n in enumerate(numbers):
+        for j, s in enumerate(_STATISTICS):
+            run = _run(results, s, n)
+            for k, q in enumerate(_QUANTITIES):
+                end = run[q].values[-1]
+                mean[i, j, k] = end.mean()
+                if end.size > 1:
+                    se[i, j, k] = end.std(ddof=1) / math.sqrt(end.size)
+    first = next(iter(results.values()))
+    dims = ("N", "statistics", "quantity")
+    return xr.Dataset(
+        {"mean": (dims, mean), "standard_error": (dims, se)},
+        coords={"N": numbers, "statistics": list(_STATISTICS), "quantity": list(_QUANTITIES)},
+        attrs={"force": first.attrs["force"], "duration": float(first["time"].values[-1])},
+    )

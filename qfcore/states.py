@@ -1,4 +1,5 @@
-"""Wavefunctions: Gaussian packets on grids and in closed form, random non-Gaussian superpositions.
+"""Wavefunctions: Gaussian packets on grids and in closed form, random non-Gaussian superpositions,
+random state vectors of an N-level system.
 
 Units: ħ = m = 1 unless ``hbar``/``mass`` are given; positions in the grid's units, momenta in
 ħ/length, forces in energy/length.
@@ -17,6 +18,7 @@ __all__ = [
     "evolved_gaussian",
     "gaussian_wavepacket",
     "normalise",
+    "random_state",
     "random_superposition",
 ]
 
@@ -84,6 +86,47 @@ def gaussian_wavepacket(grid, centre=0.0, width=1.0, momentum=0.0, *, hbar: floa
         for x, ci, si, pi in zip(mesh, c, s, p, strict=True)
     )
     return normalise(np.exp(phase), axes)
+
+
+def random_state(n: int, *, rng=None) -> np.ndarray:
+    """A state vector of C^n drawn uniformly from the unit sphere (the Haar measure).
+
+    The real and imaginary parts of the n components are independent standard normals, drawn
+    in that order (n real parts, then n imaginary parts); the normalised vector is then uniform
+    on the sphere S^(2n−1), i.e. distributed as the first column of a Haar-random unitary.
+
+    Parameters
+    ----------
+    n : int
+        Dimension, ≥ 1.
+    rng : numpy.random.Generator, int or None
+        Generator (used as is, 2n normal draws), seed, or None (fresh entropy).
+
+    Returns
+    -------
+    ndarray, complex, shape (n,)
+        Unit norm.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For n < 1 or a bad ``rng``.
+
+    Notes
+    -----
+    M. E. Muller, Commun. ACM 2, 19 (1959) (Gaussian vectors are isotropic); for C^n see
+    F. Mezzadri, Notices AMS 54, 592 (2007).
+
+    Examples
+    --------
+    >>> psi = random_state(4, rng=1)
+    >>> psi.shape, round(float(np.linalg.norm(psi)), 12)
+    ((4,), 1.0)
+    """
+    n = count(n, "n", 1, " (the dimension of the state space)")
+    gen, _ = seeded(rng)
+    psi = gen.normal(size=n) + 1j * gen.normal(size=n)
+    return psi / np.linalg.norm(psi)
 
 
 def random_superposition(grid, *, n_packets: int = 3, hbar: float = 1.0, rng=None) -> np.ndarray:

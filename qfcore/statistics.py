@@ -7,6 +7,9 @@ estimate, in one convention for all notebooks:
   weighted log–log fit whose error is inflated when the points scatter more than their errors;
 - :func:`rms_with_error` — a root mean square and its delta-method standard error;
 - :func:`two_sample_z` — the z-score of the difference of two sample means;
+- :func:`pearson_chi2` — Pearson's χ² of observed frequencies against probabilities;
+- :func:`effect_z_score` — the z-score of a Monte Carlo effect and its prediction, refusing a
+  sample too small to resolve the effect;
 - :func:`ks_root_n`, :func:`ks_critical` — √n times the Kolmogorov–Smirnov distance and its
   asymptotic quantile (Kolmogorov's distribution), the test behind every "distributed as |ψ|²";
 - :func:`grid_cdf` — the distribution function of a density sampled on a uniform grid;
@@ -22,17 +25,19 @@ from typing import NamedTuple
 import numpy as np
 import scipy.stats
 
-from qfcore._checks import count, seeded
+from qfcore._checks import count, positive, seeded
 from qfcore.grid import as_grid
 
 __all__ = [
     "GridCDF",
     "GridMoments",
     "PowerLaw",
+    "effect_z_score",
     "grid_cdf",
     "grid_mean_and_width",
     "ks_critical",
     "ks_root_n",
+    "pearson_chi2",
     "power_law_fit",
     "rms_with_error",
     "two_sample_z",
@@ -174,6 +179,109 @@ def two_sample_z(a, b) -> float:
     if se == 0:
         raise ValueError("a and b are both constant: the difference has no standard error.")
     return float((x.mean() - y.mean()) / se)
+
+
+def pearson_chi2(freq, prob, n: int) -> tuple[float, int]:
+    """Pearson's χ² of observed outcome frequencies against their probabilities.
+
+    χ² = n Σ_k (f_k − p_k)²/p_k over the outcomes with p_k > 0 (an outcome of probability zero
+    carries no degree of freedom); under the hypothesis it is asymptotically χ²-distributed with
+    (number of such outcomes − 1) degrees of freedom, mean dof and standard deviation √(2 dof).
+
+    Parameters
+    ----------
+    freq : array_like, shape (k,)
+        Observed relative frequencies (counts / n).
+    prob : array_like, shape (k,)
+        Probabilities of the outcomes, ≥ 0, at least two of them > 0.
+    n : int
+        Number of trials, ≥ 1.
+
+    Returns
+    -------
+    chi2 : float
+    dof : int
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, a probability is negative or not finite, fewer than two outcomes
+        have p > 0, or n < 1.
+
+    Notes
+    -----
+    K. Pearson, Philos. Mag. 50, 157 (1900).
+
+    Examples
+    --------
+    >>> chi2, dof = pearson_chi2(np.array([0.26, 0.74]), np.array([0.25, 0.75]), 10_000)
+    >>> round(chi2, 9), dof
+    (5.333333333, 1)
+    """
+    f, p = np.asarray(freq, dtype=float), np.asarray(prob, dtype=float)
+    n = count(n, "n", 1, " (the number of trials)")
+    if f.shape != p.shape or p.ndim != 1:
+        raise ValueError(f"freq and prob must be 1-d of one shape; got {f.shape}, {p.shape}.")
+    if not np.all(np.isfinite(p) & (p >= 0)):
+        raise ValueError("prob must be finite and >= 0 (probabilities).")
+    keep = p > 0
+    count(int(keep.sum()), "number of outcomes with prob > 0", 2, " for a degree of freedom")
+    return float(n * np.sum((f[keep] - p[keep]) ** 2 / p[keep])), int(keep.sum() - 1)
+
+
+def effect_z_score(
+    mean: float, se: float, exact: float, null: float, *, resolved=5.0, margin=3.0
+) -> tuple[float, float]:
+    """z-score of a Monte Carlo estimate against the value without the effect, and its prediction.
+
+    The measured z = |mean − null|/se scatters by about 1 around the predicted
+    |exact − null|/se, so a claim accepts it within ``margin``. That proves the effect only if
+    the prediction exceeds ``resolved + margin``: then a pass means z > ``resolved``. A sample
+    too small for that is refused before anything is recorded.
+
+    Parameters
+    ----------
+    mean : float
+        Monte Carlo estimate of the effect.
+    se : float
+        Its standard error, > 0.
+    exact : float
+        The exact value of the effect.
+    null : float
+        The value without the effect (e.g. 0 for "no signal").
+    resolved : float
+        The z that a pass must guarantee (default 5).
+    margin : float
+        Accepted |z − predicted z| (default 3).
+
+    Returns
+    -------
+    z, z_predicted : float
+
+    Raises
+    ------
+    ValueError
+        If se, resolved or margin is not > 0, or the predicted z is below ``resolved + margin``
+        (increase the number of samples).
+
+    Examples
+    --------
+    >>> z, z_pred = effect_z_score(0.52, 0.01, 0.5, 0.4)
+    >>> round(z, 9), round(z_pred, 9)
+    (12.0, 10.0)
+    """
+    se, resolved, margin = (
+        positive(se, "se"),
+        positive(resolved, "resolved"),
+        positive(margin, "margin"),
+    )
+    z_pred = abs(exact - null) / se
+    if z_pred < resolved + margin:
+        raise ValueError(
+            f"predicted z = {z_pred:.1f} < resolved + margin = {resolved + margin:g}: the sample "
+            "cannot resolve the effect; increase the number of samples."
+        )
+    return float(abs(mean - null) / se), float(z_pred)
 
 
 def ks_root_n(samples, cdf) -> float:

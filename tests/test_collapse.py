@@ -13,11 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from qfcore import collapse as cl
-
-
-def random_state(rng, n):
-    psi = rng.normal(size=n) + 1j * rng.normal(size=n)
-    return psi / np.linalg.norm(psi)
+from qfcore import signalling, states
 
 
 def random_hermitian(rng, n, scale=1.0):
@@ -93,7 +89,7 @@ def exact_rho(rho0, h, ops, kappa, times):
 @pytest.mark.parametrize("n", [2, 3, 5, 8])
 def test_sigmas_and_outcome_match_loops(n):
     rng = np.random.default_rng(n)
-    beta = np.array([random_state(rng, n) for _ in range(300)])
+    beta = np.array([states.random_state(n, rng=rng) for _ in range(300)])
     lam = cl.sample_disk((300, n - 1), rng=rng)
     values = cl.sigma_values(beta, lam)
     ref = np.array([reference_sigma(b, x) for b, x in zip(beta, lam, strict=True)])
@@ -113,14 +109,14 @@ def test_sigmas_and_outcome_match_loops(n):
 
 def test_broadcasting_over_leading_axes():
     rng = np.random.default_rng(1)
-    beta = random_state(rng, 4)
+    beta = states.random_state(4, rng=rng)
     lam = cl.sample_disk((3, 5, 3), rng=rng)
     out = cl.outcome(beta, lam)
     assert out.shape == (3, 5)
     assert cl.sigmas(beta, lam).shape == (3, 5, 3)
     flat = cl.outcome(np.broadcast_to(beta, (15, 4)), lam.reshape(15, 3))
     np.testing.assert_array_equal(out.ravel(), flat)
-    betas = np.array([random_state(rng, 4) for _ in range(5)])  # (5, 4) against (3, 5, 3)
+    betas = np.array([states.random_state(4, rng=rng) for _ in range(5)])  # (5, 4) vs (3, 5, 3)
     np.testing.assert_array_equal(
         cl.outcome(betas, lam)[2],
         [reference_outcome(b, x) for b, x in zip(betas, lam[2], strict=True)],
@@ -131,7 +127,7 @@ def test_broadcasting_over_leading_axes():
 def test_sigma_threshold_form_eq18():
     """σ_K > 0 ⟺ |λ_K|² > S_{K−1}/S_K (Eqs. (11), (18)); σ_2 = |λ_2|² − q² for Eq. (27)."""
     rng = np.random.default_rng(2)
-    beta = random_state(rng, 6)
+    beta = states.random_state(6, rng=rng)
     lam = cl.sample_disk((2000, 5), rng=rng)
     s = np.cumsum(np.abs(beta) ** 2)
     np.testing.assert_array_equal(cl.sigmas(beta, lam) > 0, np.abs(lam) ** 2 > s[:-1] / s[1:])
@@ -160,7 +156,7 @@ def test_tie_sigma_zero_counts_as_negative():
 def test_outcome_matches_loop_property(n, seed, zeros):
     """Also with vanishing amplitudes (empty levels are never selected unless all below vanish)."""
     rng = np.random.default_rng(seed)
-    beta = random_state(rng, n)
+    beta = states.random_state(n, rng=rng)
     beta[np.array(zeros[:n])] = 0
     if not np.any(beta):
         beta[-1] = 1
@@ -180,7 +176,7 @@ def test_outcome_matches_loop_property(n, seed, zeros):
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7, 8])
 def test_born_frequencies_within_four_standard_errors(n):
     rng = np.random.default_rng(100 + n)
-    psi = random_state(rng, n)
+    psi = states.random_state(n, rng=rng)
     n_samples = 200_000
     freq, err = cl.born_frequencies(psi, n_samples, rng=rng)
     born = np.abs(psi) ** 2
@@ -213,7 +209,7 @@ def test_telescoping_product_eq22_sympy(n):
 def test_telescoping_product_eq22_numerically():
     rng = np.random.default_rng(7)
     for n in range(2, 9):
-        beta = random_state(rng, n)
+        beta = states.random_state(n, rng=rng)
         p = np.abs(beta) ** 2
         s = np.cumsum(p)
         for k in range(n):  # 0-based K − 1
@@ -229,7 +225,7 @@ def test_telescoping_product_eq22_numerically():
 
 def test_basis_order_changes_outcomes_not_distribution():
     rng = np.random.default_rng(8)
-    psi = random_state(rng, 5)
+    psi = states.random_state(5, rng=rng)
     perm = np.array([3, 0, 4, 1, 2])
     lam = cl.sample_disk((200_000, 4), rng=rng)
     a = cl.outcome(psi, lam)
@@ -268,7 +264,7 @@ def test_sample_disk_with_density():
 def test_outcome_probabilities_with_density_match_monte_carlo():
     """Skewed λ break Born's rule (Conclusion); exact probabilities agree with sampling."""
     rng = np.random.default_rng(13)
-    psi = random_state(rng, 4)
+    psi = states.random_state(4, rng=rng)
 
     def density(r):
         return np.exp(3 * r)
@@ -354,7 +350,7 @@ def test_rate_matrix_is_eqs_40_to_43_and_decay_rates_eq_46():
 def test_collapse_solution_matches_exact_propagator():
     rng = np.random.default_rng(21)
     n = 4
-    psi = random_state(rng, n)
+    psi = states.random_state(n, rng=rng)
     rho0 = np.outer(psi, psi.conj())
     times = np.linspace(0, 3, 7)
     for sig in ([1.0, -1.0, 1.0], [-1.0, -1.0, -1.0], [1.0, 1.0, -1.0]):
@@ -386,7 +382,7 @@ def test_evolve_two_level_asymptotes_eqs_8_9():
 def test_evolve_general_n_asymptote_is_the_outcome():
     rng = np.random.default_rng(30)
     n = 6
-    psi = random_state(rng, n)
+    psi = states.random_state(n, rng=rng)
     lam = cl.sample_disk((12, n - 1), rng=rng)
     ds = cl.evolve(psi, np.zeros((n, n)), 1.0, lam, [0.0, 60.0])
     out = cl.outcome(psi, lam)
@@ -401,7 +397,7 @@ def test_evolve_general_n_asymptote_is_the_outcome():
 def test_evolve_preserves_trace_hermiticity_positivity():
     rng = np.random.default_rng(31)
     n = 4
-    psi = random_state(rng, n)
+    psi = states.random_state(n, rng=rng)
     mixed = 0.7 * np.outer(psi, psi.conj()) + 0.3 * np.eye(n) / n
     lam = cl.sample_disk((8, n - 1), rng=rng)
     ds = cl.evolve(mixed, random_hermitian(rng, n, 2.0), 1.5, lam, np.linspace(0, 5, 26))
@@ -415,7 +411,7 @@ def test_evolve_preserves_trace_hermiticity_positivity():
 def test_evolve_matches_exact_propagator_for_a_batch():
     rng = np.random.default_rng(32)
     n = 3
-    psi = random_state(rng, n)
+    psi = states.random_state(n, rng=rng)
     h = random_hermitian(rng, n)
     u = random_unitary(rng, n)
     lam = cl.sample_disk((16, n - 1), rng=rng)
@@ -434,10 +430,10 @@ def test_evolve_matches_exact_propagator_for_a_batch():
 def test_evolve_matches_qutip_mesolve():
     rng = np.random.default_rng(33)
     n = 4
-    psi = random_state(rng, n)
+    psi = states.random_state(n, rng=rng)
     h = random_hermitian(rng, n)
     lam = cl.sample_disk(n - 1, rng=rng)
-    beta = random_state(rng, n)
+    beta = states.random_state(n, rng=rng)
     times = np.linspace(0, 3, 13)
     ds = cl.evolve(psi, h, 1.2, lam, times, beta=beta)
     ops = cl.lindblad_operators(cl.sigmas(beta, lam))
@@ -576,7 +572,7 @@ def test_liouvillian_errors():
 
 
 def test_sign_patterns_realise_their_signs_and_weights():
-    beta = random_state(np.random.default_rng(4), 4)
+    beta = states.random_state(4, rng=4)
     signs, weight, lam = cl.sign_patterns(beta)
     np.testing.assert_array_equal(cl.sigmas(beta, lam), signs)
     assert weight.sum() == pytest.approx(1.0, abs=1e-14)
@@ -589,7 +585,7 @@ def test_sign_patterns_realise_their_signs_and_weights():
 def test_lambda_average_collapses_to_born_populations():
     """H = 0: the averaged state ends diagonal with Born weights (every pattern collapses to its
     outcome, weighted as in Eq. (22)); at t = 0 it is rho0."""
-    psi = random_state(np.random.default_rng(8), 3)
+    psi = states.random_state(3, rng=8)
     res = cl.lambda_average(psi, np.zeros((3, 3)), 1.0, [0.0, 60.0])
     np.testing.assert_allclose(res.rho[0], np.outer(psi, psi.conj()), atol=1e-12)
     np.testing.assert_allclose(res.rho[-1], np.diag(np.abs(psi) ** 2), atol=1e-9)
@@ -603,23 +599,11 @@ def test_sign_patterns_errors():
         cl.sign_patterns([1.0, 1.0])
 
 
-def _shapley_reference(p, a):
-    """Average over orders of the marginal contributions to v(A) = (sum_A p)^a (slow loops)."""
-    phi = np.zeros(len(p))
-    orders = list(itertools.permutations(range(len(p))))
-    for order in orders:
-        before = 0.0
-        for i in order:
-            phi[i] += (before + p[i]) ** a - before**a
-            before += p[i]
-    return phi / len(orders)
-
-
 @pytest.mark.parametrize("n", [3, 4, 6])
 def test_order_average_gives_born_for_uniform_and_r2_densities_only(n):
     rng = np.random.default_rng(300 + n)
     for _ in range(3):
-        psi = random_state(rng, n)
+        psi = states.random_state(n, rng=rng)
         born = np.abs(psi) ** 2
         uniform = cl.order_averaged_probabilities(psi)
         np.testing.assert_allclose(uniform, born, atol=1e-13)
@@ -629,7 +613,7 @@ def test_order_average_gives_born_for_uniform_and_r2_densities_only(n):
         assert np.abs(cl.outcome_probabilities(psi, density=lambda r: r**2) - born).max() > 1e-2
         # |λ|² ~ x³ for density ∝ r⁴: the Shapley value of (Σ p)³, which is not Born
         r4 = cl.order_averaged_probabilities(psi, density=lambda r: r**4)
-        np.testing.assert_allclose(r4, _shapley_reference(born, 3), atol=1e-7)
+        np.testing.assert_allclose(r4, signalling.power_law_shapley(psi, 3), atol=1e-7)
         assert np.abs(r4 - born).max() > 1e-3
         assert r4.sum() == pytest.approx(1.0, abs=1e-12)
 
@@ -749,22 +733,25 @@ def _assignments(theta):
     return [dict(zip(keys, bits, strict=True)) for bits in itertools.product((0, 1), repeat=3)]
 
 
-def test_dissipator_sympy_gives_eqs_40_to_46():
-    theta, r = cl.appendix_symbols(4)
-    rhs = cl.dissipator_sympy(4)
-    printed = cl.printed_rate_equations()
-    for b in _assignments(theta):
-        for k in range(4):
-            assert sp.expand((rhs[k, k] - printed[k]).subs(b)) == 0
-        for i, j in itertools.permutations(range(1, 5), 2):
-            lam = cl.printed_decay_rate(i, j)
-            assert sp.expand((rhs[i - 1, j - 1] + lam * r[i - 1, j - 1] / 2).subs(b)) == 0
+def test_appendix_equations_derive_eqs_40_to_46():
+    eqs = cl.appendix_equations()
+    assert eqs.populations_agree and eqs.coherences_agree
+    assert eqs.dissipator.shape == (4, 4) and len(eqs.populations) == 4
+    # the Lindblad equation preserves the trace for every sign pattern: the populations sum to 0
+    for b in _assignments(eqs.theta):
+        assert sp.expand(sum(eqs.populations).subs(b)) == 0
+    # sigma_2 > 0 only (theta_2 = 1): Eq. (40) drains level 1 at rate 1 into level 2
+    only2 = {eqs.theta[2]: 1, eqs.theta[3]: 0, eqs.theta[4]: 0}
+    assert sp.expand(eqs.dissipator[0, 0].subs(only2)).coeff(eqs.r[0, 0]) == -1
+    # the printed dagger placement moves no population, so Eqs. (40)-(43) do not follow from it
+    wrong = cl.appendix_equations(printed=True)
+    assert not wrong.populations_agree and not wrong.coherences_agree
 
 
 def test_dissipator_sympy_matches_numeric_liouvillian():
     theta, r = cl.appendix_symbols(3)
     rng = np.random.default_rng(4)
-    psi = random_state(rng, 3)
+    psi = states.random_state(3, rng=rng)
     rho = np.outer(psi, psi.conj())
     rhs = cl.dissipator_sympy(3)
     for signs in itertools.product((1.0, -1.0), repeat=2):
@@ -794,24 +781,9 @@ def test_appendix_errors():
         cl.printed_decay_rate(5, 1)
 
 
-@pytest.mark.parametrize("a", [1.0, 1.5, 2.0, 3.0])
-def test_power_law_shapley_three_ways(a):
-    rng = np.random.default_rng(int(10 * a))
-    psi = random_state(rng, 4)
-    born = np.abs(psi) ** 2
-    phi = cl.power_law_shapley(psi, a)
-    np.testing.assert_allclose(phi, _shapley_reference(born, a), atol=1e-13)
-    dens = lambda r: r ** (2 * a - 2)  # noqa: E731  |lambda|^2 then has the CDF x^a
-    np.testing.assert_allclose(cl.order_averaged_probabilities(psi, density=dens), phi, atol=1e-7)
-    assert phi.sum() == pytest.approx(1.0, abs=1e-13)
-    assert bool(np.abs(phi - born).max() < 1e-13) == (a in (1.0, 2.0))
-    with pytest.raises(ValueError, match="a must be a finite number > 0"):
-        cl.power_law_shapley(psi, 0.0)
-
-
 def test_lambda_average_per_order_collapses_to_born_for_every_order():
     rng = np.random.default_rng(21)
-    psi = random_state(rng, 3)
+    psi = states.random_state(3, rng=rng)
     per_order = cl.lambda_average_per_order(psi, np.zeros((3, 3)), 1.0, [0.0, 1.0, 40.0])
     assert per_order.shape == (6, 3, 3, 3)
     pops = np.einsum("otii->oti", per_order).real

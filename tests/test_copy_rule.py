@@ -5,8 +5,11 @@ import math
 import numba
 import numpy as np
 import pytest
+import xarray as xr
+from scipy.linalg import expm
 
 from qfcore import copy_rule as cr
+from qfcore import schrodinger
 from qfcore.copy_rule.agents import _advance, _exact_evolution, _pair_lists
 
 TWO_PI = 2 * math.pi
@@ -601,3 +604,100 @@ def test_lattice_agent_run_follows_the_lattice_and_newton():
     assert float(ds.exact_quantum_potential[0]) == pytest.approx(
         float(cr.lattice_quantum_potential(np.abs(psi) ** 2, 0.2, hbar=0.4))
     )
+
+
+def test_lattice_centre_newton_symmetry_and_dense_expm():
+    x = np.arange(-10.0, 10.0, 0.05)
+    psi = np.exp(-(x**2) / 4).astype(complex)
+    psi /= np.linalg.norm(psi)
+    t = np.linspace(0.0, 2.0, 9)
+    # a packet at rest in V = -F x (F = 1) falls by F t^2 / 2 (Ehrenfest), up to O(a^2)
+    standard = cr.lattice_centre(lambda x: -x, x, psi, t)
+    np.testing.assert_allclose(standard - standard[0], t**2 / 2, atol=3e-3)
+    # the printed sign of Eqs. (54)-(55) makes it rise instead
+    printed = cr.lattice_centre(lambda x: -x, x, psi, t, convention="as_printed")
+    assert np.all(np.diff(printed) < 0)
+    # an even packet in an even potential stays centred (x symmetric about 0)
+    xs = np.linspace(-3.0, 3.0, 61)
+    even = np.exp(-(xs**2)).astype(complex)
+    even /= np.linalg.norm(even)
+    np.testing.assert_allclose(cr.lattice_centre(np.square, xs, even, t, hbar=0.5), 0, atol=1e-12)
+    # agrees with the dense exponential of the same Hamiltonian
+    rng = np.random.default_rng(3)
+    xd = np.linspace(0.0, 1.9, 20)
+    psi0 = rng.normal(size=20) + 1j * rng.normal(size=20)
+    psi0 /= np.linalg.norm(psi0)
+    h = schrodinger.lattice_hamiltonian(xd**2, xd[1] - xd[0], hbar=0.7, periodic=False)
+    dense = [np.abs(expm(-1j * h * s / 0.7) @ psi0) ** 2 @ xd for s in t]
+    np.testing.assert_allclose(
+        cr.lattice_centre(np.square, xd, psi0, t, hbar=0.7), dense, atol=1e-10
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "match"),
+    [
+        ((np.array([0.0, 0.1, 0.3]), np.ones(3) / np.sqrt(3), [0.0, 1.0]), {}, "equally spaced"),
+        ((np.array([0.2, 0.1, 0.0]), np.ones(3) / np.sqrt(3), [0.0, 1.0]), {}, "increasing"),
+        ((np.arange(3.0), np.ones(3) / np.sqrt(3), [0.5, 1.0]), {}, "starting at 0"),
+        ((np.arange(3.0), np.ones(3) / np.sqrt(3), [0.0, 1.0, 3.0]), {}, "equally spaced from 0"),
+        ((np.arange(3.0), np.ones(2) / np.sqrt(2), [0.0, 1.0]), {}, "psi0 must have shape"),
+        ((np.arange(3.0), np.ones(3), [0.0, 1.0]), {}, "psi0"),
+        ((np.arange(3.0), np.ones(3) / np.sqrt(3), [0.0, 1.0]), {"hbar": 0.0}, "hbar"),
+    ],
+)
+def test_lattice_centre_bad_input(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        cr.lattice_centre(np.zeros_like, *args, **kwargs)
+
+
+def test_lattice_quantum_potential_bias():
+    x = np.arange(-1.0, 1.0, 0.1)
+    psi = np.exp(-(x**2) / 0.18).astype(complex)
+    psi /= np.linalg.norm(psi)
+    ds = cr.lattice_agent_run(-x, 0.1, psi, 2000, [0.0, 0.05, 0.1], dt=0.001, hbar=0.4, rng=5)
+    bias = cr.lattice_quantum_potential_bias(ds, -x, 0.1, hbar=0.4)
+    # the formula: (hbar^2 / 2 m a^2) sum_a se_a^2 / (2 rho_a), se from the Poisson model
+    h = schrodinger.lattice_hamiltonian(-x, 0.1, hbar=0.4, periodic=False)
+    se = cr.frequency_standard_error(h, psi, 2000, ds.time.values, hbar=0.4)
+    expected = 0.4**2 / (2 * 0.1**2) * (se**2 / (2 * ds.exact_probability)).sum("beable")
+    np.testing.assert_allclose(bias, expected, rtol=1e-12)
+    # no copies at t = 0; then it grows, and it is a noise variance: proportional to 1/N
+    assert bias[0] == 0 and np.all(np.diff(bias) > 0)
+    bigger = ds.assign_attrs(n_systems=8000)
+    np.testing.assert_allclose(
+        cr.lattice_quantum_potential_bias(bigger, -x, 0.1, hbar=0.4), bias / 4, rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="spacing"):
+        cr.lattice_quantum_potential_bias(ds, -x, 0.0, hbar=0.4)
+    with pytest.raises(ValueError, match="psi0 must have shape"):
+        cr.lattice_quantum_potential_bias(ds, -x[:-1], 0.1, hbar=0.4)
+
+
+def test_mean_square_deviation_and_its_model():
+    times = np.linspace(0.0, 1.0, 11)
+    exact = np.tile([0.3, 0.7], (11, 1))
+    freq = exact + np.array([0.05, -0.05])
+    freq[0] = [1.0, 0.0]  # t = 0 is left out
+    ds = xr.Dataset(
+        {
+            "frequency": (("time", "beable"), freq),
+            "exact_probability": (("time", "beable"), exact),
+        },
+        coords={"time": times},
+    )
+    assert cr.mean_square_deviation(ds) == pytest.approx(0.0025, rel=1e-12)
+    with pytest.raises(ValueError, match="two output times"):
+        cr.mean_square_deviation(ds.isel(time=[0]))
+    # the model: sqrt of the mean over t > 0 of se^2, exactly proportional to N^(-1/2)
+    h = np.array([[0.8, 0.5], [0.5, -0.8]], dtype=complex)
+    psi = np.array([0.6, 0.8 * np.exp(1j)])
+    model = cr.model_rms_deviation(h, psi, 10_000, times)
+    se = cr.frequency_standard_error(h, psi, 10_000, times).values[1:]
+    assert model == pytest.approx(np.sqrt(np.mean(se**2)), rel=1e-12)
+    assert cr.model_rms_deviation(h, psi, 40_000, times) == pytest.approx(model / 2, rel=1e-12)
+    # and the agents follow it (replicas of notebook 01 measure 0.6-1.0 of the model)
+    run = cr.simulate(h, psi, 10_000, times, dt=0.01, rng=11)
+    assert 0.3 < np.sqrt(cr.mean_square_deviation(run)) / model < 2.0
+    with pytest.raises(ValueError, match="at least 2"):
+        cr.model_rms_deviation(h, psi, 10_000, [0.0])

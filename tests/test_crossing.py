@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from qfcore import crossing
+from qfcore import crossing, states
 
 
 def test_two_free_particles_cross_once_at_d_over_v():
@@ -34,3 +34,21 @@ def test_bad_input():
         crossing.count_crossings(np.zeros((5, 3)))
     with pytest.raises(ValueError, match="times"):
         crossing.crossing_times([0.0, 0.0], [[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_gaussian_orbitals_are_the_exact_free_packets_in_bohm_layout():
+    orbitals = crossing.gaussian_orbitals([-5.0, 5.0], 0.7, [2.0, -2.0])
+    x = np.array([[-4.0, 4.5], [0.3, -0.2]])
+    phi, dphi = orbitals(x, 1.3)
+    assert phi.shape == dphi.shape == (2, 2, 2)
+    for j, (c, p) in enumerate(((-5.0, 2.0), (5.0, -2.0))):
+        exact, d_exact = states.evolved_gaussian(x, 1.3, c, 0.7, p)
+        np.testing.assert_allclose(phi[:, :, j], exact, rtol=1e-14)
+        np.testing.assert_allclose(dphi[:, :, j], d_exact, rtol=1e-14)
+    # mirror symmetry: orbital 2 at -x equals orbital 1 at x (up to complex conjugation of k)
+    mirrored, _ = orbitals(-x, 1.3)
+    np.testing.assert_allclose(np.abs(mirrored[:, :, 1]), np.abs(phi[:, :, 0]), rtol=1e-12)
+    with pytest.raises(ValueError, match="same length"):
+        crossing.gaussian_orbitals([0.0, 1.0], 1.0, [1.0])
+    with pytest.raises(ValueError, match="width must be"):
+        crossing.gaussian_orbitals([0.0], 0.0, [1.0])

@@ -655,3 +655,125 @@ def test_von_neumann_pointer_rejects_bad_input():
         ep.von_neumann_pointer(psi, phi, q, coupling=1.0, duration=-1.0)
     with pytest.raises(ValueError, match="coupling"):
         ep.von_neumann_pointer(psi, phi, q, coupling=np.inf, duration=1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers of notebook 00: exact two-point average, test coefficients, p⁴ parts, ⟨p⟩ and ⟨p²⟩
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_two_point_average_is_theorem2_exactly(dim):
+    hbar = 0.8
+    axes = (_grid_1d(),) if dim == 1 else _grid_2d()
+    psi = states.random_superposition(axes, hbar=hbar, rng=np.random.default_rng(40 + dim))
+    metric, a, v = ep.example_quadratic_coefficients(axes)
+    obs = ep.quadratic_observable(metric, vector_potential=a, potential=v)
+    quantum = ep.ordered_quadratic_expectation(
+        psi, axes, metric, vector_potential=a, potential=v, hbar=hbar
+    )
+    exact = ep.two_point_average(obs, psi, axes, hbar=hbar)
+    assert isinstance(exact, float)
+    assert abs(exact - quantum) <= 1e-10 * abs(quantum)
+    # the same as the mean of A(ξ) over a symmetric Gauss-Hermite rule with E[ξ²] = ħ²
+    nodes, weights = np.polynomial.hermite_e.hermegauss(5)
+    gauss = ep.conditional_averages(obs, psi, axes, hbar * nodes, hbar=hbar) @ weights
+    assert abs(exact - gauss / weights.sum()) <= 1e-10 * abs(quantum)
+
+
+def test_two_point_average_of_a_cubic_is_not_the_gaussian_one():
+    """Beyond quadratic O the two-point μ is just one μ: ⟨p⁴⟩ differs from the Gaussian-ξ value."""
+    q = _grid_1d()
+    psi = states.gaussian_wavepacket(q, 0.0, 1.0)
+    parts = ep.fourth_moment_parts(psi, q)
+    two_point = ep.two_point_average(lambda p, q: p[0] ** 4, psi, q)
+    assert two_point == pytest.approx(parts.phase + 1.0 * parts.osmotic, rel=1e-10)
+    assert two_point == pytest.approx(parts.quantum, rel=1e-9)  # Gaussian: two-point is right
+
+
+def test_two_point_average_rejects_bad_hbar():
+    q = _grid_1d()
+    psi = states.gaussian_wavepacket(q, 0.0, 1.0)
+    with pytest.raises(ValueError, match="hbar"):
+        ep.two_point_average(lambda p, q: p[0] ** 2, psi, q, hbar=-1.0)
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_example_quadratic_coefficients(dim):
+    axes = (_grid_1d(),) if dim == 1 else _grid_2d()
+    shape = tuple(a.size for a in axes)
+    metric, a, v = ep.example_quadratic_coefficients(axes)
+    assert metric.shape == (dim, dim, *shape) and a.shape == (dim, *shape) and v.shape == shape
+    g = np.moveaxis(metric, (0, 1), (-2, -1))
+    np.testing.assert_array_equal(g, np.swapaxes(g, -1, -2))  # symmetric
+    assert np.linalg.eigvalsh(g).min() > 0.2  # positive definite, as documented
+    np.testing.assert_allclose(v, 0.05 * sum(m**2 for m in G.mesh(axes)), rtol=1e-15)
+    # periodic in the first axis' extent: shifting q₁ by L leaves g and A unchanged
+    length = axes[0][-1] - axes[0][0]
+    shifted = (axes[0] + length, *axes[1:])
+    g_shift, a_shift, _ = ep.example_quadratic_coefficients(shifted)
+    np.testing.assert_allclose(g_shift, metric, atol=1e-12)
+    np.testing.assert_allclose(a_shift, a, atol=1e-12)
+
+
+def test_example_quadratic_coefficients_rejects_three_axes():
+    axis = np.linspace(-1.0, 1.0, 8, endpoint=False)
+    with pytest.raises(ValueError, match="one or two axes"):
+        ep.example_quadratic_coefficients((axis, axis, axis))
+
+
+def test_fourth_moment_parts_moving_gaussian_closed_form():
+    """ψ = Gaussian × e^{ip₀q/ħ}: ⟨p⁴⟩ = p₀⁴ + 6p₀²σ_p² + 3σ_p⁴ with σ_p = ħ/2σ."""
+    hbar, sigma, p0 = 0.9, 1.1, 1.3
+    q = np.linspace(-15.0, 15.0, 512, endpoint=False)
+    psi = states.gaussian_wavepacket(q, 0.4, sigma, p0, hbar=hbar)
+    parts = ep.fourth_moment_parts(psi, q, hbar=hbar)
+    sp_ = hbar / (2 * sigma)
+    assert parts.quantum == pytest.approx(p0**4 + 6 * p0**2 * sp_**2 + 3 * sp_**4, rel=1e-10)
+    assert parts.phase == pytest.approx(p0**4 + 6 * p0**2 * sp_**2, rel=1e-10)
+    assert parts.osmotic == pytest.approx(3 / (16 * sigma**4), rel=1e-10)  # ∫ρ(q/2σ²)⁴
+    # and the ensemble ⟨p⁴⟩ for the two-point μ (⟨ξ⁴⟩ = ħ⁴) is the quantum value
+    assert parts.phase + hbar**4 * parts.osmotic == pytest.approx(parts.quantum, rel=1e-10)
+
+
+def test_fourth_moment_parts_bimodal_needs_another_mu():
+    q = _grid_1d()
+    psi = states.normalise(
+        states.gaussian_wavepacket(q, -1.0, 0.5) + 0.6 * states.gaussian_wavepacket(q, 1.0, 0.7),
+        q,
+    )
+    parts = ep.fourth_moment_parts(psi, q)
+    assert abs(parts.phase) < 1e-12  # a real state has S = const
+    assert abs(parts.quantum / parts.osmotic - 1.0) > 1e-3  # not the two-point μ
+
+
+def test_fourth_moment_parts_rejects_2d_grid():
+    axes = _grid_2d()
+    psi = states.random_superposition(axes, rng=np.random.default_rng(1))
+    with pytest.raises(ValueError, match="one 1D grid"):
+        ep.fourth_moment_parts(psi, axes)
+
+
+def test_momentum_moments_are_two_ensemble_averages_in_order():
+    q = _grid_1d()
+    psi = states.random_superposition(q, rng=np.random.default_rng(5))
+    m1, m2 = ep.momentum_moments(psi, q, xi="uniform", n_xi=256, rng=np.random.default_rng(9))
+    rng = np.random.default_rng(9)
+    r1 = ep.ensemble_average(lambda p, q: p[0], psi, q, xi="uniform", n_xi=256, rng=rng)
+    r2 = ep.ensemble_average(lambda p, q: p[0] ** 2, psi, q, xi="uniform", n_xi=256, rng=rng)
+    assert (m1, m2) == (r1, r2)
+
+
+def test_momentum_moments_gaussian_minimum_uncertainty():
+    hbar, sigma = 1.3, 0.8
+    q = _grid_1d()
+    psi = states.gaussian_wavepacket(q, 0.5, sigma, 0.7, hbar=hbar)
+    m1, m2 = ep.momentum_moments(psi, q, hbar=hbar, xi="two_point", n_xi=64, rng=2)
+    assert m1.mean == pytest.approx(0.7, rel=1e-10)
+    assert np.sqrt(m2.mean - m1.mean**2) == pytest.approx(hbar / (2 * sigma), rel=1e-9)
+
+
+def test_momentum_moments_rejects_2d_grid():
+    axes = _grid_2d()
+    psi = states.random_superposition(axes, rng=np.random.default_rng(1))
+    with pytest.raises(ValueError, match="one 1D axis"):
+        ep.momentum_moments(psi, axes)

@@ -26,13 +26,6 @@ def real_part(expr):
     return sp.expand(expr + expr.subs(sp.I, -sp.I)) / 2
 
 
-def standard_hamiltonian(f):
-    """H = Σ(p_i − A_i)²/2m + V with fresh momentum symbols (paper Eq. (12))."""
-    ps = sp.symbols(f"p1:{len(f.q) + 1}", real=True)
-    h = sum((p - a) ** 2 for p, a in zip(ps, f.vector_potential, strict=True)) / (2 * f.m) + f.V
-    return h, ps
-
-
 def on_state(expr, f, rho, s, **functions):
     """Substitute explicit ρ(q, t), S(q, t) (and V, A_i given by name) and evaluate."""
     subs = {f.rho: rho, f.S: s}
@@ -145,7 +138,7 @@ def test_epistemic_momenta_mean_and_variance(separable):
 @pytest.mark.parametrize(("dim", "with_a"), [(1, False), (2, True), (3, False)])
 def test_energy_density_eq40_and_eq14(dim, with_a):
     f = M.madelung_fields(dim, vector_potential=with_a)
-    h, ps = standard_hamiltonian(f)
+    h, ps = M.classical_hamiltonian(f)
     kinetic = sum((sp.diff(f.S, q) - a) ** 2 for q, a in zip(f.q, f.vector_potential, strict=True))
     classical = f.rho * (kinetic / (2 * f.m) + f.V)  # Eq. (14)
     fisher = f.hbar**2 * sum(sp.diff(f.rho, q) ** 2 for q in f.q) / (8 * f.m * f.rho)
@@ -178,7 +171,7 @@ def test_separable_xi_drops_the_quantum_cross_term():
 @pytest.mark.parametrize(("dim", "with_a"), [(1, False), (1, True), (2, True), (3, True)])
 def test_theorems_1_and_3(dim, with_a):
     f = M.madelung_fields(dim, vector_potential=with_a)
-    h, ps = standard_hamiltonian(f)
+    h, ps = M.classical_hamiltonian(f)
     classical = M.energy_conservation(h, f, momenta_symbols=ps, epistemic=False)
     quantum = M.energy_conservation(h, f, momenta_symbols=ps, epistemic=True)
     continuity = M.continuity_equation(dim, vector_potential=with_a)
@@ -194,11 +187,29 @@ def test_theorems_1_and_3(dim, with_a):
     assert not is_zero(quantum.equation - hj)
 
 
+def test_classical_hamiltonian_closed_form():
+    f = M.madelung_fields(2, vector_potential=True)
+    h, (p1, p2) = M.classical_hamiltonian(f)
+    a1, a2 = f.A
+    assert is_zero(h - ((p1 - a1) ** 2 + (p2 - a2) ** 2) / (2 * f.m) - f.V)
+    # Hamilton's equations: dq_i/dt = ∂H/∂p_i = (p_i − A_i)/m, and the mass matrix is 1/m.
+    assert is_zero(sp.diff(h, p1) - (p1 - a1) / f.m)
+    assert sp.hessian(h, (p1, p2)) == sp.eye(2) / f.m
+    assert all(p.is_real for p in (p1, p2)) and {p1, p2}.isdisjoint(f.q)
+    h0, (p,) = M.classical_hamiltonian(M.madelung_fields(1))
+    assert is_zero(h0.subs(p, 0) - M.madelung_fields(1).V)  # no vector potential: A = 0
+
+
+def test_classical_hamiltonian_rejects_other_fields():
+    with pytest.raises(TypeError, match="fields must come from madelung_fields"):
+        M.classical_hamiltonian((sp.Symbol("q"),))
+
+
 @pytest.mark.parametrize(("dim", "with_a"), [(1, True), (2, False)])
 def test_bracket_is_the_functional_derivative(dim, with_a):
     """B − ∂_tS = δE/δρ, computed independently with sympy's Euler-Lagrange operator."""
     f = M.madelung_fields(dim, vector_potential=with_a)
-    h, ps = standard_hamiltonian(f)
+    h, ps = M.classical_hamiltonian(f)
     balance = M.energy_conservation(h, f, momenta_symbols=ps)
     (el_rho, _) = euler_equations(balance.energy_density, [f.rho, f.S], [*f.q, f.t])
     assert is_zero(balance.equation - sp.diff(f.S, f.t) - el_rho.lhs)

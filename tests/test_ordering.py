@@ -579,6 +579,130 @@ def test_real_form_of_kerr():
     assert (d - expected).applyfunc(sp.expand) == sp.zeros(2)
 
 
+def test_diffusion_from_hessian_symbolic_matches_diffusion_matrix_and_c7():
+    h = generic_symbol(2, 3, 5)
+    qs, ps = od.real_phase_space_symbols(2)
+    c = sp.Symbol("C", real=True)
+    hess = sp.hessian(od.to_real_coordinates(h), qs + ps)
+    assert od.diffusion_from_hessian(hess, C=c) == od.diffusion_matrix(h, form="real", C=c)
+    # C7: a free mode in scaled coordinates diffuses unless ell = 1/sqrt(omega)
+    omega, ell = sp.symbols("omega ell", positive=True)
+    (q,), (p,) = od.real_phase_space_symbols(1)
+    d = od.diffusion_from_hessian(sp.hessian(((omega * ell * q) ** 2 + (p / ell) ** 2) / 2, (q, p)))
+    assert sp.expand(d[0, 1] - (omega**2 * ell**2 - 1 / ell**2) / 2) == 0
+    assert d[0, 0] == d[1, 1] == 0
+    assert sp.solve(d[0, 1], ell) == [1 / sp.sqrt(omega)]
+
+
+@pytest.mark.parametrize("n_modes", [1, 2, 4])
+def test_diffusion_from_hessian_numeric_spectrum(n_modes):
+    """Eq. (53): D symmetric, traceless, DJ = −JD, eigenvalues in ± pairs; agrees with sympy."""
+    rng = np.random.default_rng(n_modes)
+    m = rng.standard_normal((2 * n_modes, 2 * n_modes))
+    hess = m + m.T
+    d = od.diffusion_from_hessian(hess, C=3.0)
+    jn = np.array(od.symplectic_matrix(n_modes), dtype=float)
+    np.testing.assert_array_equal(d, d.T)
+    assert abs(np.trace(d)) < 1e-12
+    np.testing.assert_allclose(d @ jn + jn @ d, 0, atol=1e-12)
+    lam = np.sort(np.linalg.eigvalsh(d))
+    np.testing.assert_allclose(lam, -lam[::-1], atol=1e-12)
+    exact = od.diffusion_from_hessian(sp.Matrix(hess), C=3)
+    np.testing.assert_allclose(d, np.array(exact, dtype=float), rtol=1e-14, atol=1e-14)
+    np.testing.assert_array_equal(od.diffusion_from_hessian(np.eye(2 * n_modes)), 0.0)
+
+
+def test_diffusion_from_hessian_errors():
+    with pytest.raises(ValueError, match="square 2N x 2N"):
+        od.diffusion_from_hessian(np.eye(3))
+    with pytest.raises(ValueError, match="square 2N x 2N"):
+        od.diffusion_from_hessian(np.ones((2, 4)))
+    with pytest.raises(ValueError, match="symmetric"):
+        od.diffusion_from_hessian(np.array([[0.0, 1.0], [0.0, 0.0]]))
+    with pytest.raises(ValueError, match="symmetric"):
+        od.diffusion_from_hessian(sp.Matrix([[0, 1], [0, 0]]))
+    with pytest.raises(ValueError, match="finite"):
+        od.diffusion_from_hessian(np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match="finite real C"):
+        od.diffusion_from_hessian(np.eye(2), C=1j)
+    with pytest.raises(TypeError, match="C must be"):
+        od.diffusion_from_hessian(sp.eye(2), C="one")
+
+
+def test_energy_change_selects_conjugate_derivatives():
+    """Eq. (39): zero for diffusion_matrix, nonzero for the literal pairing D^{αα} ∝ H_αα."""
+    h = generic_symbol(2, 4, 6)
+    c = sp.Symbol("C", real=True)
+    assert od.energy_change(od.diffusion_matrix(h, C=c), h) == 0
+    alphas, conjs = od.phase_space_symbols(2)
+    literal = sp.zeros(4)
+    for i in range(2):
+        for j in range(2):
+            literal[i, j] = sp.diff(h, alphas[i], alphas[j])
+            literal[2 + i, 2 + j] = -sp.diff(h, conjs[i], conjs[j])
+    assert od.energy_change(literal, h) != 0
+    # a one-mode symbol against a two-mode matrix: the missing mode contributes nothing
+    assert od.energy_change(od.diffusion_matrix(A1**2 * C1**2, n_modes=2), A1**2 * C1**2) == 0
+
+
+def test_energy_change_errors():
+    with pytest.raises(ValueError, match="d_matrix must be a square 2N x 2N sympy Matrix"):
+        od.energy_change(np.zeros((2, 2)), A1 * C1)
+    with pytest.raises(ValueError, match="d_matrix must be a square"):
+        od.energy_change(sp.zeros(3), A1 * C1)
+    with pytest.raises(ValueError, match="n_modes = 1 but h contains mode 2"):
+        od.energy_change(sp.zeros(2), A2 * C2)
+    with pytest.raises(TypeError, match="h contains operators"):
+        od.energy_change(sp.zeros(2), OPS[0])
+
+
+def test_anti_wick_coefficients_fock_matrices():
+    from qfcore import phase_space as ps
+
+    (a,) = od.boson_operators(1)
+    number = od.anti_wick_coefficients(Dagger(a) * a)
+    assert number == {(1, 1): 1.0, (0, 0): -1.0}
+    np.testing.assert_allclose(ps.fock_matrix_from_anti_wick(number, (6,)), np.diag(range(6)))
+    kerr = od.anti_wick_coefficients(od.kerr(U), values={U: 1})
+    levels = np.arange(8)
+    np.testing.assert_allclose(
+        ps.fock_matrix_from_anti_wick(kerr, (8,)), np.diag(levels * (levels - 1) / 2), atol=1e-12
+    )
+    dimer = od.anti_wick_coefficients(od.bose_hubbard(2, J, U, MU), values={J: 1, U: 0, MU: 0})
+    assert dimer == {((1, 0), (0, 1)): -1.0, ((0, 1), (1, 0)): -1.0}
+    assert set(od.anti_wick_coefficients(Dagger(a) * a, n_modes=2)) == {
+        ((1, 0), (1, 0)),
+        ((0, 0), (0, 0)),
+    }
+
+
+def test_anti_wick_coefficients_errors():
+    with pytest.raises(ValueError, match="substitute parameters first"):
+        od.anti_wick_coefficients(od.kerr(U))
+    with pytest.raises(TypeError, match="values must be a dict"):
+        od.anti_wick_coefficients(od.kerr(U), values=[(U, 1)])
+
+
+def test_random_real_symbol_is_real_and_consumes_one_draw():
+    rng, twin = np.random.default_rng(3), np.random.default_rng(3)
+    h = od.random_real_symbol(2, rng, degree=3)
+    assert sp.expand(h - _conj(h, dict(zip((A1, A2, C1, C2), (C1, C2, A1, A2), strict=True)))) == 0
+    assert (
+        sp.Poly(h, A1, A2, C1, C2).total_degree() <= 3 and h.subs({A1: 0, A2: 0, C1: 0, C2: 0}) == 0
+    )
+    n_monomials = math.comb(3 + 4, 4) - 1  # exponent tuples of 4 variables with 1 <= sum <= 3
+    twin.integers(-3, 4, size=(n_monomials, 2))
+    assert rng.random() == twin.random()
+    assert od.random_real_symbol(2, np.random.default_rng(3), degree=3) == h
+
+
+def test_random_real_symbol_errors():
+    with pytest.raises(TypeError, match=r"numpy\.random\.Generator"):
+        od.random_real_symbol(1, 3)
+    with pytest.raises(ValueError, match="degree"):
+        od.random_real_symbol(1, np.random.default_rng(0), degree=0)
+
+
 # ---------------------------------------------------------------------------------------------
 # errors
 

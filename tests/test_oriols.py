@@ -62,3 +62,46 @@ def test_bad_input():
         oriols.centre_of_mass_error(par, x0, TIMES, "fermions", 1.0)
     with pytest.raises(ValueError, match="starting at 0"):
         oriols.centre_of_mass_error(par, x0, TIMES + 1, "bosons", 1.0)
+
+
+def _runs(numbers, n_realisations):
+    runs = {}
+    for n in numbers:
+        par, x0 = oriols.draw(n, n_realisations, rng=np.random.default_rng(10 + n))
+        for s in ("bosons", "distinguishable"):
+            runs[s, n] = oriols.centre_of_mass_error(par, x0, TIMES[:3], s, 1.0)
+    return runs
+
+
+def test_summary_is_mean_and_standard_error_of_the_final_values():
+    runs = _runs([2, 1], 4)  # keys in any order: N comes out increasing
+    table = oriols.summary(runs)
+    assert table["N"].values.tolist() == [1, 2]
+    assert table.attrs == {"force": 1.0, "duration": 1.0}
+    for n in (1, 2):
+        for s in ("bosons", "distinguishable"):
+            for q in ("deviation", "relative_error"):
+                end = oriols.final_values(runs, s, [n], q)
+                row = table.sel(N=n, statistics=s, quantity=q)
+                assert np.isclose(float(row["mean"]), end.mean(), rtol=1e-14)
+                se = end.std(ddof=1) / np.sqrt(end.size)
+                assert np.isclose(float(row["standard_error"]), se, rtol=1e-14)
+    one = oriols.summary({k: v.isel(realisation=[0]) for k, v in runs.items()})
+    assert np.isnan(one["standard_error"]).all()  # one realisation: no standard error
+
+
+def test_final_values_pool_the_ns_in_order():
+    runs = _runs([1, 2], 3)
+    pooled = oriols.final_values(runs, "distinguishable", [2, 1], "deviation")
+    assert np.array_equal(pooled[:3], runs["distinguishable", 2]["deviation"].values[-1])
+    assert np.array_equal(pooled[3:], runs["distinguishable", 1]["deviation"].values[-1])
+    with pytest.raises(ValueError, match="quantity must be"):
+        oriols.final_values(runs, "bosons", [1], "velocity")
+    with pytest.raises(ValueError, match="numbers must"):
+        oriols.final_values(runs, "bosons", [])
+    with pytest.raises(KeyError, match="no run"):
+        oriols.final_values(runs, "bosons", [3])
+    with pytest.raises(KeyError, match="no run"):
+        oriols.summary({("bosons", 1): runs["bosons", 1]})
+    with pytest.raises(ValueError, match="results is empty"):
+        oriols.summary({})

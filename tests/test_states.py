@@ -151,3 +151,24 @@ def test_random_superposition_rng_is_a_keyword_seed_or_generator():
         states.random_superposition(X, rng=-1)
     with pytest.raises(ValueError, match="n_packets"):
         states.random_superposition(X, n_packets=0, rng=1)
+
+
+def test_random_state_is_normalised_isotropic_and_reproducible():
+    psi = states.random_state(5, rng=3)
+    assert psi.shape == (5,) and np.linalg.norm(psi) == pytest.approx(1.0, abs=1e-14)
+    assert np.array_equal(psi, states.random_state(5, rng=np.random.default_rng(3)))
+    # uniform on the sphere of C^n: E|psi_k|^2 = 1/n and |psi_1|^2 ~ Beta(1, n - 1),
+    # whose variance is (n - 1)/(n^2 (n + 1)); phases uniform, so E psi_k = 0
+    gen = np.random.default_rng(8)
+    sample = np.array([states.random_state(3, rng=gen) for _ in range(20_000)])
+    p1 = np.abs(sample[:, 0]) ** 2
+    assert p1.mean() == pytest.approx(1 / 3, abs=5 * math.sqrt(2 / 36 / 20_000))
+    assert p1.var() == pytest.approx(2 / 36, rel=0.05)
+    assert abs(sample[:, 1].mean()) < 5 * math.sqrt(1 / 3 / 20_000)
+
+
+def test_random_state_rejects_bad_input():
+    with pytest.raises(ValueError, match="n"):
+        states.random_state(0, rng=1)
+    with pytest.raises(TypeError, match="rng"):
+        states.random_state(3, rng="seed")

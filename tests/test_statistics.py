@@ -139,3 +139,40 @@ def test_grid_mean_and_width_bad_input():
         st.grid_mean_and_width(x, -np.ones(11))
     with pytest.raises(ValueError, match="positive mass"):
         st.grid_mean_and_width(x, np.zeros((2, 11)))
+
+
+def test_pearson_chi2_closed_form_and_null_distribution():
+    # two outcomes: chi^2 = n (f - p)^2 / (p (1 - p)), the square of the binomial z-score
+    chi2, dof = st.pearson_chi2(np.array([0.3, 0.7]), np.array([0.25, 0.75]), 1000)
+    assert dof == 1 and chi2 == pytest.approx(1000 * 0.05**2 / (0.25 * 0.75), rel=1e-12)
+    # zero-probability outcomes carry no degree of freedom
+    assert st.pearson_chi2(np.array([0.5, 0.0, 0.5]), np.array([0.5, 0.0, 0.5]), 10) == (0.0, 1)
+    # under the hypothesis the mean over many multinomial draws is dof
+    gen = np.random.default_rng(5)
+    prob = np.array([0.1, 0.2, 0.3, 0.4])
+    counts = gen.multinomial(5000, prob, size=2000)
+    stats = [st.pearson_chi2(c / 5000, prob, 5000)[0] for c in counts]
+    assert np.mean(stats) == pytest.approx(3.0, abs=5 * math.sqrt(6 / 2000))
+
+
+def test_pearson_chi2_rejects_bad_input():
+    with pytest.raises(ValueError, match="one shape"):
+        st.pearson_chi2(np.ones(3) / 3, np.ones(2) / 2, 10)
+    with pytest.raises(ValueError, match="prob must be finite"):
+        st.pearson_chi2(np.array([0.5, 0.5]), np.array([-0.5, 1.5]), 10)
+    with pytest.raises(ValueError, match="prob > 0"):
+        st.pearson_chi2(np.array([1.0, 0.0]), np.array([1.0, 0.0]), 10)
+    with pytest.raises(ValueError, match="n"):
+        st.pearson_chi2(np.array([0.5, 0.5]), np.array([0.5, 0.5]), 0)
+
+
+def test_effect_z_score_values_and_refusal():
+    z, z_pred = st.effect_z_score(-0.3, 0.02, -0.25, 0.0)
+    assert z == pytest.approx(15.0) and z_pred == pytest.approx(12.5)
+    # symmetric in the sign of the effect
+    assert st.effect_z_score(0.3, 0.02, 0.25, 0.0) == pytest.approx((z, z_pred))
+    with pytest.raises(ValueError, match="increase the number of samples"):
+        st.effect_z_score(0.1, 0.02, 0.1, 0.0)  # predicted z = 5 < 8
+    assert st.effect_z_score(0.1, 0.02, 0.1, 0.0, resolved=2.0)[1] == pytest.approx(5.0)
+    with pytest.raises(ValueError, match="se"):
+        st.effect_z_score(0.1, 0.0, 0.1, 0.0)

@@ -14,7 +14,8 @@ One concept per submodule:
 
 * :mod:`qfcore.copy_rule.agents`: the agent ensemble. :func:`couplings` (ω, R, δ of H), the copy
   rate (the corrected rule and Eq. (37) as printed, the occupation exponent q), the numerical
-  scheme of :func:`simulate` and its noise model :func:`frequency_standard_error`.
+  scheme of :func:`simulate`, its noise model :func:`frequency_standard_error`, and the
+  deviation from Born's rule, :func:`mean_square_deviation` against :func:`model_rms_deviation`.
 * :mod:`qfcore.copy_rule.mean_field`: the target dynamics (T1.4), Eqs. (30)–(31), in
   :func:`mean_field_rhs` and :func:`mean_field_solve`.
 * :mod:`qfcore.copy_rule.alignment`: phase alignment (T1.5) under the copy dynamics and by the
@@ -22,7 +23,8 @@ One concept per submodule:
   :func:`phase_alignment_spectrum`).
 * :mod:`qfcore.copy_rule.extinction`: nodes, :func:`extinction_statistics` (T1.6).
 * :mod:`qfcore.copy_rule.derivations`: sympy checks of printed equations (T1.4, T1.5, T1.7).
-* :mod:`qfcore.copy_rule.lattice`: the lattice of Section V (T1.7).
+* :mod:`qfcore.copy_rule.lattice`: the lattice of Section V (T1.7): exact centre
+  :func:`lattice_centre`, agents :func:`lattice_agent_run`, quantum potential and its noise bias.
 
 Units: ħ = 1 unless given; H in energy units, times in ħ/energy.
 """
@@ -32,6 +34,8 @@ from qfcore.copy_rule.agents import (
     RULES,
     couplings,
     frequency_standard_error,
+    mean_square_deviation,
+    model_rms_deviation,
     simulate,
 )
 from qfcore.copy_rule.alignment import phase_alignment_flow, phase_alignment_spectrum
@@ -41,7 +45,12 @@ from qfcore.copy_rule.derivations import (
     lattice_fluid_equations,
 )
 from qfcore.copy_rule.extinction import extinction_statistics
-from qfcore.copy_rule.lattice import lattice_agent_run, lattice_quantum_potential
+from qfcore.copy_rule.lattice import (
+    lattice_agent_run,
+    lattice_centre,
+    lattice_quantum_potential,
+    lattice_quantum_potential_bias,
+)
 from qfcore.copy_rule.mean_field import mean_field_rhs, mean_field_solve
 
 __all__ = [
@@ -53,10 +62,14 @@ __all__ = [
     "extinction_statistics",
     "frequency_standard_error",
     "lattice_agent_run",
+    "lattice_centre",
     "lattice_fluid_equations",
     "lattice_quantum_potential",
+    "lattice_quantum_potential_bias",
     "mean_field_rhs",
     "mean_field_solve",
+    "mean_square_deviation",
+    "model_rms_deviation",
     "phase_alignment_flow",
     "phase_alignment_spectrum",
     "simulate",

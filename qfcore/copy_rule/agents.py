@@ -685,3 +685,75 @@ def frequency_standard_error(
         coords={"time": times, "beable": np.arange(h.shape[0])},
         attrs={"n_systems": n_systems, "hbar": hbar, "model": "Poisson count of copies"},
     )
+
+
+def mean_square_deviation(run: xr.Dataset) -> float:
+    """Mean of (n_a/N − |ψ_a|²)² over the beables and the output times after t = 0.
+
+    The measure of T1.2 and T1.8: t = 0 is left out because the initial allocation rounds
+    N|ψ_a(0)|² (no copy noise yet). Its square root is compared with
+    :func:`model_rms_deviation`.
+
+    Parameters
+    ----------
+    run : xarray.Dataset
+        Output of :func:`simulate` (``frequency`` and ``exact_probability``, dims (time,
+        beable)) with at least two times.
+
+    Returns
+    -------
+    float
+        The mean square deviation (dimensionless).
+
+    Raises
+    ------
+    ValueError
+        If ``run`` holds fewer than two times (nothing after t = 0 to average).
+
+    Examples
+    --------
+    >>> h = np.array([[0.8, 0.5], [0.5, -0.8]], dtype=complex)
+    >>> run = simulate(h, [0.6, 0.8], 10_000, np.linspace(0, 1, 11), dt=0.01, rng=1)
+    >>> msd = mean_square_deviation(run)
+    >>> model = model_rms_deviation(h, [0.6, 0.8], 10_000, np.linspace(0, 1, 11))
+    >>> bool(0 < msd**0.5 < 3 * model)
+    True
+    """
+    if run.sizes.get("time", 0) < 2:
+        raise ValueError("run needs at least two output times (t = 0 and later); rerun simulate.")
+    return float(((run.frequency - run.exact_probability) ** 2).isel(time=slice(1, None)).mean())
+
+
+def model_rms_deviation(hamiltonian, psi0, n_systems: int, times, *, hbar: float = 1.0) -> float:
+    """Poisson-model rms of n_a/N − |ψ_a|² over the beables and the times after t = 0.
+
+    √(mean_{t > 0, a} se_a(t)²) with se_a from :func:`frequency_standard_error`: the model value
+    of √:func:`mean_square_deviation`, ∝ N^(−1/2).
+
+    Parameters
+    ----------
+    hamiltonian, psi0, n_systems, hbar
+        As in :func:`frequency_standard_error`.
+    times : array_like, shape (n_t,)
+        Increasing times from 0, n_t ≥ 2.
+
+    Returns
+    -------
+    float
+        The model rms deviation (dimensionless).
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`frequency_standard_error`; for fewer than two times.
+
+    Examples
+    --------
+    >>> h = np.array([[0.8, 0.5], [0.5, -0.8]], dtype=complex)
+    >>> r = [model_rms_deviation(h, [0.6, 0.8], n, [0.0, 0.5, 1.0]) for n in (100, 10_000)]
+    >>> round(r[0] / r[1], 6)
+    10.0
+    """
+    times = _checks.times(times, minimum=2, start="zero")
+    se = frequency_standard_error(hamiltonian, psi0, n_systems, times, hbar=hbar)
+    return float(np.sqrt((se.isel(time=slice(1, None)) ** 2).mean()))
