@@ -32,9 +32,9 @@ def updates_per_second(n: int, m: int, steps: int, dt: float = 0.01) -> tuple[fl
     """Agent-updates per second of ``simulate`` over ``steps`` steps, and the copies made."""
     psi = np.exp(1j * np.arange(m)) / np.sqrt(m)  # uniform occupation, phase gradient
     times = np.array([0.0, steps * dt])
-    cr.simulate(ring(m), psi, n, [0.0, dt], dt=dt, rng=0)  # warm-up: compile or load the cache
+    cr.simulate(psi, ring(m), n, [0.0, dt], dt=dt, rng=0)  # warm-up: compile or load the cache
     t0 = time.perf_counter()
-    ds = cr.simulate(ring(m), psi, n, times, dt=dt, rng=1, per_system=True)
+    ds = cr.simulate(psi, ring(m), n, times, dt=dt, rng=1, per_system=True)
     elapsed = time.perf_counter() - t0
     copied = int(np.sum(ds.system_beable[0] != ds.system_beable[-1]))
     return n * steps / elapsed, copied

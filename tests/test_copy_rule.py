@@ -221,8 +221,8 @@ def test_conservation_and_alignment():
     psi = np.array([0.6, 0.55, 0.58j])
     psi /= np.linalg.norm(psi)
     t = np.linspace(0, 1, 11)
-    assert cr.mean_field_solve(h, psi, t).probability.min() > 0.1
-    ds = cr.simulate(h, psi, 2001, t, dt=0.01, rng=3, per_system=True)
+    assert cr.mean_field_solve(psi, h, t).probability.min() > 0.1
+    ds = cr.simulate(psi, h, 2001, t, dt=0.01, rng=3, per_system=True)
     beables = ds.system_beable.values
     assert set(np.unique(beables)) <= {0, 1, 2}
     np.testing.assert_array_equal(
@@ -251,7 +251,7 @@ def test_agrees_with_schrodinger_at_large_n():
     dt = 0.02: the scheme's own bias (its deterministic midpoint map) is 3e-5 here, while a
     first-order (Euler) step would be off by 1e-2 at t = 3, which the tolerance excludes."""
     t = np.linspace(0, 3, 7)
-    runs = [cr.simulate(RABI, PSI, 100_000, t, dt=0.02, rng=seed) for seed in range(6)]
+    runs = [cr.simulate(PSI, RABI, 100_000, t, dt=0.02, rng=seed) for seed in range(6)]
     error = np.array([(ds.frequency - ds.exact_probability).values[:, 0] for ds in runs])
     assert np.all(np.abs(error.mean(axis=0)) <= 4 * jump_se(1e5, t) / np.sqrt(6) + 1e-4)
     assert np.all(np.abs(error) <= 5 * jump_se(1e5, t) + 1e-5)  # 1e-5: the rounding of N|psi|^2
@@ -263,8 +263,8 @@ def test_printed_rule_follows_its_own_mean_field():
     """Eq. (37) as printed (copier's phase first, no factor 2) is the mean field with
     factor = -1: the Schroedinger flow of probability reversed and halved."""
     t = np.array([0.0, 0.5, 1.0])
-    printed = cr.simulate(RABI, PSI, 100_000, t, dt=0.01, rng=1, rule="as_printed")
-    backwards = cr.mean_field_solve(RABI, PSI, t, factor=-1.0)
+    printed = cr.simulate(PSI, RABI, 100_000, t, dt=0.01, rng=1, rule="as_printed")
+    backwards = cr.mean_field_solve(PSI, RABI, t, factor=-1.0)
     tol = 5 * jump_se(1e5, t) + 1e-5 + 2e-4  # 2e-4: second-order bias at dt = 0.01, generous
     assert np.all(np.abs(printed.frequency - backwards.probability).values[:, 0] <= tol)
     assert np.abs(printed.frequency - printed.exact_probability).values.max() > 0.1
@@ -280,7 +280,7 @@ def test_misaligned_phases_neither_align_nor_dephase():
     d ln(sigma_a)/dt = -rho_a'/(2 rho_a), so sigma_a sqrt(rho_a) is constant (copies duplicate
     members of the target beable and leave its spread unchanged to first order)."""
     t = np.linspace(0, 3, 7)
-    ds = cr.simulate(RABI, PSI, 50_000, t, dt=0.02, rng=2, phase_alignment=0.05)
+    ds = cr.simulate(PSI, RABI, 50_000, t, dt=0.02, rng=2, phase_alignment=0.05)
     assert ds.attrs["phase_alignment"] == 0.05
     spread = ds.phase_spread.values
     invariant = spread * np.sqrt(ds.frequency.values)
@@ -294,7 +294,7 @@ def test_an_empty_beable_stays_empty():
     """The nodes problem, Eq. (61): no system can copy into a beable that nobody holds, so
     resonant Rabi from |0> never moves, while |psi_1(t)|^2 = sin^2 t does."""
     h = np.array([[0.0, 1.0], [1.0, 0.0]])
-    ds = cr.simulate(h, np.array([1.0, 0.0]), 1000, np.linspace(0, 2, 5), dt=0.01, rng=1)
+    ds = cr.simulate(np.array([1.0, 0.0]), h, 1000, np.linspace(0, 2, 5), dt=0.01, rng=1)
     np.testing.assert_array_equal(ds.frequency.values[:, 1], 0.0)
     assert np.all(np.isnan(ds.phase.values[:, 1]))
     np.testing.assert_allclose(ds.exact_probability.values[:, 1], np.sin(ds.time.values) ** 2)
@@ -302,16 +302,16 @@ def test_an_empty_beable_stays_empty():
 
 def test_mean_field_equations():
     t = np.linspace(0, 5, 11)
-    mf = cr.mean_field_solve(RABI, PSI, t)
+    mf = cr.mean_field_solve(PSI, RABI, t)
     np.testing.assert_allclose(
         mf.probability, mf.exact_probability, rtol=0, atol=1e-8
     )  # rtol 1e-10
     exact_phase = np.mod(-np.angle(_exact_evolution(RABI, PSI, t, 1.0)), TWO_PI)
     phase_error = np.angle(np.exp(1j * (mf.phase.values - exact_phase)))
     assert np.abs(phase_error).max() < 1e-7
-    printed = cr.mean_field_solve(RABI, PSI, t, factor=1.0)  # Eq. (30) as printed
+    printed = cr.mean_field_solve(PSI, RABI, t, factor=1.0)  # Eq. (30) as printed
     assert np.abs(printed.probability - printed.exact_probability).max() > 0.05
-    wrong_r = cr.mean_field_solve(RABI, PSI, t, r=0.5)
+    wrong_r = cr.mean_field_solve(PSI, RABI, t, r=0.5)
     assert np.abs(wrong_r.probability - wrong_r.exact_probability).max() > 0.05
 
 
@@ -325,11 +325,11 @@ def test_couplings_of_a_hermitian_matrix():
 
 def test_seed_is_recorded_and_repeats_the_run():
     t = [0.0, 0.5]
-    first = cr.simulate(RABI, PSI, 3000, t, dt=0.01)
-    again = cr.simulate(RABI, PSI, 3000, t, dt=0.01, rng=first.attrs["seed"])
+    first = cr.simulate(PSI, RABI, 3000, t, dt=0.01)
+    again = cr.simulate(PSI, RABI, 3000, t, dt=0.01, rng=first.attrs["seed"])
     np.testing.assert_array_equal(first.frequency, again.frequency)
     assert (
-        cr.simulate(RABI, PSI, 50, t, dt=0.01, rng=np.random.default_rng(1)).attrs["seed"]
+        cr.simulate(PSI, RABI, 50, t, dt=0.01, rng=np.random.default_rng(1)).attrs["seed"]
         == "generator"
     )
     assert first.attrs["rule"] == "corrected" and first.attrs["dt"] == 0.01
@@ -343,7 +343,7 @@ def test_result_does_not_depend_on_threads():
     try:
         for threads in (1, 2):
             numba.set_num_threads(threads)
-            runs.append(cr.simulate(RABI, PSI, 40_000, [0.0, 0.2], dt=0.01, rng=8, per_system=True))
+            runs.append(cr.simulate(PSI, RABI, 40_000, [0.0, 0.2], dt=0.01, rng=8, per_system=True))
     finally:
         numba.set_num_threads(before)
     # 40000 systems are 3 chunks of the parallel passes
@@ -378,8 +378,8 @@ def test_bad_input(kwargs, error, match):
     args = dict(hamiltonian=RABI, psi0=PSI, n_systems=1000, times=[0.0, 1.0], dt=0.01) | kwargs
     with pytest.raises(error, match=match):
         cr.simulate(
-            args.pop("hamiltonian"),
             args.pop("psi0"),
+            args.pop("hamiltonian"),
             args.pop("n_systems"),
             args.pop("times"),
             **args,
@@ -392,18 +392,18 @@ def test_step_too_large_near_a_node():
     h = np.array([[0.0, 1.0], [1.0, 0.0]])
     psi = np.array([np.cos(0.1), -1j * np.sin(0.1)])  # psi(t) = (cos(t + 0.1), -i sin(t + 0.1))
     with pytest.raises(ValueError, match=r"at step [1-9]\d* \(t = .*Use dt = .*dt/\d+") as info:
-        cr.simulate(h, psi, 10_000, np.linspace(0, 2, 5), dt=0.01, rng=1)
+        cr.simulate(psi, h, 10_000, np.linspace(0, 2, 5), dt=0.01, rng=1)
     step = int(str(info.value).split("at step ")[1].split()[0])
     assert 100 < step < 200  # rho_0 = cos^2(t + 0.1) empties near t = 1.47
 
 
 def test_mean_field_bad_input():
     with pytest.raises(ValueError, match="tiny admixture"):
-        cr.mean_field_solve(RABI, np.array([1.0, 0.0]), [0.0, 1.0])
+        cr.mean_field_solve(np.array([1.0, 0.0]), RABI, [0.0, 1.0])
     with pytest.raises(ValueError, match="q must lie"):
-        cr.mean_field_solve(RABI, PSI, [0.0, 1.0], q=-0.1)
+        cr.mean_field_solve(PSI, RABI, [0.0, 1.0], q=-0.1)
     with pytest.raises(ValueError, match="factor must be"):
-        cr.mean_field_solve(RABI, PSI, [0.0, 1.0], factor=np.nan)
+        cr.mean_field_solve(PSI, RABI, [0.0, 1.0], factor=np.nan)
 
 
 def test_only_q_half_is_time_reversal_invariant():
@@ -412,11 +412,11 @@ def test_only_q_half_is_time_reversal_invariant():
     t = np.array([0.0, 1.0])
     returned = {}
     for q in (0.5, 0.4, 0.6):
-        fwd = cr.mean_field_solve(h, PSI, t, q=q)
+        fwd = cr.mean_field_solve(PSI, h, t, q=q)
         rho, phi = fwd.probability.values[-1], fwd.phase.values[-1]
         reversed_state = np.sqrt(rho) * np.exp(1j * phi)  # psi_a = sqrt(rho) e^{-i(-phi)}
         back = cr.mean_field_solve(
-            h.conj(), reversed_state / np.linalg.norm(reversed_state), t, q=q
+            reversed_state / np.linalg.norm(reversed_state), h.conj(), t, q=q
         )
         returned[q] = np.abs(back.probability.values[-1] - np.abs(PSI) ** 2).max()
     assert returned[0.5] < 1e-8  # solver tolerance
@@ -427,8 +427,8 @@ def test_agent_level_q_follows_the_mean_field_law():
     """simulate(q) realises the ansatz Eq. (16): N = 1e5 follows mean_field_solve(q) for q = 0.3
     within 5 standard errors, and not the Schroedinger curve."""
     t = np.linspace(0, 2, 3)
-    mf = cr.mean_field_solve(RABI, PSI, t, q=0.3)
-    ds = cr.simulate(RABI, PSI, 100_000, t, dt=0.01, rng=4, q=0.3)
+    mf = cr.mean_field_solve(PSI, RABI, t, q=0.3)
+    ds = cr.simulate(PSI, RABI, 100_000, t, dt=0.01, rng=4, q=0.3)
     tol = 5 * jump_se(1e5, t) + 1e-5 + 2e-4  # 2e-4: second-order bias at dt = 0.01, generous
     assert np.all(np.abs(ds.frequency - mf.probability).values[:, 0] <= tol)
     assert np.abs(mf.probability - ds.exact_probability).values.max() > 0.04  # measured 0.043
@@ -440,27 +440,27 @@ def test_phase_alignment_flow_is_hamiltonian_and_never_attracting():
     _, vecs = np.linalg.eigh(RABI)
     eigen = vecs[:, 0].astype(complex)
     t = np.linspace(0, 4, 41)
-    ds = cr.phase_alignment_flow(RABI, eigen, 40, t, f=3.0, spread=0.3, rng=2)  # n_0 = 3
+    ds = cr.phase_alignment_flow(eigen, RABI, 40, t, f=3.0, spread=0.3, rng=2)  # n_0 = 3
     energy = ds.energy.values
     assert np.ptp(energy) < 1e-5 * np.abs(energy).max()  # DOP853 at rtol 1e-9
     assert np.all(ds.phase_spread.values[-10:] > 0.1 * ds.phase_spread.values[0])
     assert ds.attrs["seed"] == 2
-    aligned = cr.phase_alignment_flow(RABI, PSI, 16, t, f=3.0, spread=0.0)
+    aligned = cr.phase_alignment_flow(PSI, RABI, 16, t, f=3.0, spread=0.0)
     np.testing.assert_allclose(aligned.coherence.values, 1.0, atol=1e-9)
 
 
 def test_phase_alignment_spectrum():
     _, vecs = np.linalg.eigh(RABI)
-    eig = cr.phase_alignment_spectrum(RABI, vecs[:, 1].astype(complex), 12, f=3.0)
+    eig = cr.phase_alignment_spectrum(vecs[:, 1].astype(complex), RABI, 12, f=3.0)
     assert eig.shape == (24,)
     assert np.abs(eig.real).max() < 1e-5  # neutral: central differences are accurate to ~1e-6
     assert abs(eig.real.sum()) < 1e-6  # the Jacobian of a Hamiltonian flow is traceless
-    frozen = cr.phase_alignment_spectrum(RABI, PSI, 12, f=3.0)
+    frozen = cr.phase_alignment_spectrum(PSI, RABI, 12, f=3.0)
     assert abs(frozen.real.sum()) < 1e-6
     with pytest.raises(ValueError, match="f must be"):
-        cr.phase_alignment_spectrum(RABI, PSI, 12, f=0.0)
+        cr.phase_alignment_spectrum(PSI, RABI, 12, f=0.0)
     with pytest.raises(ValueError, match="spread must be"):
-        cr.phase_alignment_flow(RABI, PSI, 12, [0.0, 1.0], f=1.0, spread=-1.0)
+        cr.phase_alignment_flow(PSI, RABI, 12, [0.0, 1.0], f=1.0, spread=-1.0)
 
 
 def test_frequency_standard_error_model():
@@ -469,29 +469,29 @@ def test_frequency_standard_error_model():
     (the moves then all go one way, so their count is N |Delta rho_0|)."""
     t = np.linspace(0, 1.0, 11)
     stationary = np.linalg.eigh(RABI)[1][:, 0]
-    np.testing.assert_allclose(cr.frequency_standard_error(RABI, stationary, 100, t), 0, atol=1e-8)
-    se = cr.frequency_standard_error(RABI, PSI, 10_000, t)
+    np.testing.assert_allclose(cr.frequency_standard_error(stationary, RABI, 100, t), 0, atol=1e-8)
+    se = cr.frequency_standard_error(PSI, RABI, 10_000, t)
     assert np.all(se[0] == 0) and np.all(np.diff(se.values[:, 0]) > 0)
-    se4 = cr.frequency_standard_error(RABI, PSI, 40_000, t)
+    se4 = cr.frequency_standard_error(PSI, RABI, 40_000, t)
     np.testing.assert_allclose(se4.values, se.values / 2, rtol=1e-12)
-    rho = cr.mean_field_solve(RABI, PSI, t).exact_probability.values[:, 0]
+    rho = cr.mean_field_solve(PSI, RABI, t).exact_probability.values[:, 0]
     assert np.all(np.diff(rho) > 0)  # one-signed current on [0, 1]
     np.testing.assert_allclose(se.values[:, 0], np.sqrt(np.abs(rho - rho[0]) / 10_000), rtol=1e-5)
 
 
 def test_frequency_standard_error_errors():
     with pytest.raises(ValueError, match="n_systems must be >= 2"):
-        cr.frequency_standard_error(RABI, PSI, 1, [0, 1])
+        cr.frequency_standard_error(PSI, RABI, 1, [0, 1])
     with pytest.raises(ValueError, match="n_quadrature must be >= 16"):
-        cr.frequency_standard_error(RABI, PSI, 10, [0, 1], n_quadrature=4)
+        cr.frequency_standard_error(PSI, RABI, 10, [0, 1], n_quadrature=4)
     with pytest.raises(ValueError, match="Hermitian"):
-        cr.frequency_standard_error(RABI + 0.1j, PSI, 10, [0, 1])
+        cr.frequency_standard_error(PSI, RABI + 0.1j, 10, [0, 1])
 
 
 def test_total_momentum_is_conserved_by_the_alignment_flow():
     """Global phase symmetry of Eq. (43): sum_I pi_I is conserved (starts at 0)."""
     t = np.linspace(0, 2, 21)
-    ds = cr.phase_alignment_flow(RABI, PSI, 20, t, f=3.0, spread=0.4, rng=5)
+    ds = cr.phase_alignment_flow(PSI, RABI, 20, t, f=3.0, spread=0.4, rng=5)
     assert ds.total_momentum.shape == (21,)
     assert np.abs(ds.total_momentum.values).max() < 1e-6
 
@@ -499,22 +499,22 @@ def test_total_momentum_is_conserved_by_the_alignment_flow():
 def test_extinction_statistics():
     resonant = np.array([[0.0, 0.5], [0.5, 0.0]], dtype=complex)
     # beable 1 gets no system: extinct from the start in every run
-    empty = cr.extinction_statistics(resonant, [1.0, 0.0], 10, 0.5, dt=0.01, n_runs=3, rng=0)
+    empty = cr.extinction_statistics([1.0, 0.0], resonant, 10, 0.5, dt=0.01, n_runs=3, rng=0)
     assert float(empty.probability) == 1.0 and bool(empty.initially_empty)
     assert float(empty.standard_error) == pytest.approx(np.sqrt(1 / 3) / np.sqrt(3))
     # a node-free detuned Rabi problem with 2000 systems never empties a beable for t <= 1
-    safe = cr.extinction_statistics(RABI, PSI, 2000, 1.0, dt=0.01, n_runs=3, rng=1)
+    safe = cr.extinction_statistics(PSI, RABI, 2000, 1.0, dt=0.01, n_runs=3, rng=1)
     assert float(safe.probability) == 0.0 and not bool(safe.initially_empty)
     # the exact node of psi_0 = cos(0.4 + t/2) at t = pi - 0.8 empties beable 0 in every run
     psi = np.array([np.cos(0.4), -1j * np.sin(0.4)])
-    node = cr.extinction_statistics(resonant, psi, 50, 3.0, dt=0.002, n_runs=4, rng=2)
+    node = cr.extinction_statistics(psi, resonant, 50, 3.0, dt=0.002, n_runs=4, rng=2)
     assert float(node.probability) == 1.0 and not bool(node.initially_empty)
-    again = cr.extinction_statistics(resonant, psi, 50, 3.0, dt=0.002, n_runs=4, rng=2)
+    again = cr.extinction_statistics(psi, resonant, 50, 3.0, dt=0.002, n_runs=4, rng=2)
     np.testing.assert_array_equal(again.seed.values, node.seed.values)
     with pytest.raises(ValueError, match="n_runs"):
-        cr.extinction_statistics(RABI, PSI, 20, 1.0, dt=0.01, n_runs=1)
+        cr.extinction_statistics(PSI, RABI, 20, 1.0, dt=0.01, n_runs=1)
     with pytest.raises(ValueError, match="t_end"):
-        cr.extinction_statistics(RABI, PSI, 20, -1.0, dt=0.01, n_runs=2)
+        cr.extinction_statistics(PSI, RABI, 20, -1.0, dt=0.01, n_runs=2)
 
 
 def test_copy_master_equation_is_minus_eq7():
@@ -659,7 +659,7 @@ def test_lattice_quantum_potential_bias():
     bias = cr.lattice_quantum_potential_bias(ds, -x, 0.1, hbar=0.4)
     # the formula: (hbar^2 / 2 m a^2) sum_a se_a^2 / (2 rho_a), se from the Poisson model
     h = schrodinger.lattice_hamiltonian(-x, 0.1, hbar=0.4, periodic=False)
-    se = cr.frequency_standard_error(h, psi, 2000, ds.time.values, hbar=0.4)
+    se = cr.frequency_standard_error(psi, h, 2000, ds.time.values, hbar=0.4)
     expected = 0.4**2 / (2 * 0.1**2) * (se**2 / (2 * ds.exact_probability)).sum("beable")
     np.testing.assert_allclose(bias, expected, rtol=1e-12)
     # no copies at t = 0; then it grows, and it is a noise variance: proportional to 1/N
@@ -692,12 +692,12 @@ def test_mean_square_deviation_and_its_model():
     # the model: sqrt of the mean over t > 0 of se^2, exactly proportional to N^(-1/2)
     h = np.array([[0.8, 0.5], [0.5, -0.8]], dtype=complex)
     psi = np.array([0.6, 0.8 * np.exp(1j)])
-    model = cr.model_rms_deviation(h, psi, 10_000, times)
-    se = cr.frequency_standard_error(h, psi, 10_000, times).values[1:]
+    model = cr.model_rms_deviation(psi, h, 10_000, times)
+    se = cr.frequency_standard_error(psi, h, 10_000, times).values[1:]
     assert model == pytest.approx(np.sqrt(np.mean(se**2)), rel=1e-12)
-    assert cr.model_rms_deviation(h, psi, 40_000, times) == pytest.approx(model / 2, rel=1e-12)
+    assert cr.model_rms_deviation(psi, h, 40_000, times) == pytest.approx(model / 2, rel=1e-12)
     # and the agents follow it (replicas of notebook 01 measure 0.6-1.0 of the model)
-    run = cr.simulate(h, psi, 10_000, times, dt=0.01, rng=11)
+    run = cr.simulate(psi, h, 10_000, times, dt=0.01, rng=11)
     assert 0.3 < np.sqrt(cr.mean_square_deviation(run)) / model < 2.0
     with pytest.raises(ValueError, match="at least 2"):
-        cr.model_rms_deviation(h, psi, 10_000, [0.0])
+        cr.model_rms_deviation(psi, h, 10_000, [0.0])

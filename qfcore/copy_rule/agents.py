@@ -438,8 +438,8 @@ def _circular_stats(a, phi, m, scratch):
 
 
 def simulate(
-    hamiltonian,
     psi0,
+    hamiltonian,
     n_systems: int,
     times,
     *,
@@ -459,10 +459,10 @@ def simulate(
 
     Parameters
     ----------
-    hamiltonian : array_like, complex, shape (M, M)
-        Hermitian H (Eqs. (35)–(36)), energy units, M ≥ 2.
     psi0 : array_like, complex, shape (M,)
         Normalised initial state, ψ_a = √ρ_a e^{−iφ_a} (Eqs. (32)–(33)).
+    hamiltonian : array_like, complex, shape (M, M)
+        Hermitian H (Eqs. (35)–(36)), energy units, M ≥ 2.
     n_systems : int
         Ensemble size N ≥ 2. Initial beables are allocated deterministically: round(N|ψ_a|²)
         systems in beable a (largest remainders fill up to exactly N), so the initial
@@ -627,7 +627,7 @@ def simulate(
 
 
 def frequency_standard_error(
-    hamiltonian, psi0, n_systems: int, times, *, hbar: float = 1.0, n_quadrature: int = 4096
+    psi0, hamiltonian, n_systems: int, times, *, hbar: float = 1.0, n_quadrature: int = 4096
 ) -> xr.DataArray:
     """Noise model of :func:`simulate`: standard error of n_a(t)/N from the copies made up to t.
 
@@ -645,7 +645,7 @@ def frequency_standard_error(
 
     Parameters
     ----------
-    hamiltonian, psi0, hbar
+    psi0, hamiltonian, hbar
         As in :func:`simulate`.
     n_systems : int
         Ensemble size N ≥ 2.
@@ -713,9 +713,9 @@ def mean_square_deviation(run: xr.Dataset) -> float:
     Examples
     --------
     >>> h = np.array([[0.8, 0.5], [0.5, -0.8]], dtype=complex)
-    >>> run = simulate(h, [0.6, 0.8], 10_000, np.linspace(0, 1, 11), dt=0.01, rng=1)
+    >>> run = simulate([0.6, 0.8], h, 10_000, np.linspace(0, 1, 11), dt=0.01, rng=1)
     >>> msd = mean_square_deviation(run)
-    >>> model = model_rms_deviation(h, [0.6, 0.8], 10_000, np.linspace(0, 1, 11))
+    >>> model = model_rms_deviation([0.6, 0.8], h, 10_000, np.linspace(0, 1, 11))
     >>> bool(0 < msd**0.5 < 3 * model)
     True
     """
@@ -724,7 +724,7 @@ def mean_square_deviation(run: xr.Dataset) -> float:
     return float(((run.frequency - run.exact_probability) ** 2).isel(time=slice(1, None)).mean())
 
 
-def model_rms_deviation(hamiltonian, psi0, n_systems: int, times, *, hbar: float = 1.0) -> float:
+def model_rms_deviation(psi0, hamiltonian, n_systems: int, times, *, hbar: float = 1.0) -> float:
     """Poisson-model rms of n_a/N − |ψ_a|² over the beables and the times after t = 0.
 
     √(mean_{t > 0, a} se_a(t)²) with se_a from :func:`frequency_standard_error`: the model value
@@ -732,7 +732,7 @@ def model_rms_deviation(hamiltonian, psi0, n_systems: int, times, *, hbar: float
 
     Parameters
     ----------
-    hamiltonian, psi0, n_systems, hbar
+    psi0, hamiltonian, n_systems, hbar
         As in :func:`frequency_standard_error`.
     times : array_like, shape (n_t,)
         Increasing times from 0, n_t ≥ 2.
@@ -750,10 +750,10 @@ def model_rms_deviation(hamiltonian, psi0, n_systems: int, times, *, hbar: float
     Examples
     --------
     >>> h = np.array([[0.8, 0.5], [0.5, -0.8]], dtype=complex)
-    >>> r = [model_rms_deviation(h, [0.6, 0.8], n, [0.0, 0.5, 1.0]) for n in (100, 10_000)]
+    >>> r = [model_rms_deviation([0.6, 0.8], h, n, [0.0, 0.5, 1.0]) for n in (100, 10_000)]
     >>> round(r[0] / r[1], 6)
     10.0
     """
     times = _checks.times(times, minimum=2, start="zero")
-    se = frequency_standard_error(hamiltonian, psi0, n_systems, times, hbar=hbar)
+    se = frequency_standard_error(psi0, hamiltonian, n_systems, times, hbar=hbar)
     return float(np.sqrt((se.isel(time=slice(1, None)) ** 2).mean()))

@@ -62,8 +62,8 @@ def _alignment_energy(y, a, omega, rate, delta, n_of, f):
 
 
 def phase_alignment_flow(
-    hamiltonian,
     psi0,
+    hamiltonian,
     n_systems: int,
     times,
     *,
@@ -87,7 +87,7 @@ def phase_alignment_flow(
 
     Parameters
     ----------
-    hamiltonian, psi0, hbar
+    psi0, hamiltonian, hbar
         As in :func:`simulate`.
     n_systems : int
         N ≥ 2 (the right-hand side costs O(N²): keep N ≲ 500).
@@ -166,7 +166,7 @@ def phase_alignment_flow(
     )
 
 
-def phase_alignment_spectrum(hamiltonian, psi0, n_systems: int, *, f: float, hbar: float = 1.0):
+def phase_alignment_spectrum(psi0, hamiltonian, n_systems: int, *, f: float, hbar: float = 1.0):
     """Eigenvalues of the linearised Section-IV flow at the aligned state (φ_I = φ_a, π = 0).
 
     The Jacobian of (φ̇, π̇) is formed by central differences (step 1e-6) at the aligned
@@ -178,7 +178,7 @@ def phase_alignment_spectrum(hamiltonian, psi0, n_systems: int, *, f: float, hba
 
     Parameters
     ----------
-    hamiltonian, psi0, n_systems, f, hbar
+    psi0, hamiltonian, n_systems, f, hbar
         As in :func:`phase_alignment_flow`.
 
     Returns

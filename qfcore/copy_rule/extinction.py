@@ -14,8 +14,8 @@ from qfcore.copy_rule.agents import simulate
 
 
 def extinction_statistics(
-    hamiltonian,
     psi0,
+    hamiltonian,
     n_systems: int,
     t_end: float,
     *,
@@ -34,7 +34,7 @@ def extinction_statistics(
 
     Parameters
     ----------
-    hamiltonian, psi0, hbar
+    psi0, hamiltonian, hbar
         As in :func:`simulate`.
     n_systems : int
         N ≥ 2.
@@ -64,7 +64,7 @@ def extinction_statistics(
     Examples
     --------
     >>> h = np.array([[0.0, 0.5], [0.5, 0.0]], dtype=complex)
-    >>> s = extinction_statistics(h, [1.0, 0.0], 10, 1.0, dt=0.01, n_runs=2, rng=0)
+    >>> s = extinction_statistics([1.0, 0.0], h, 10, 1.0, dt=0.01, n_runs=2, rng=0)
     >>> float(s.probability)
     1.0
     """
@@ -75,7 +75,7 @@ def extinction_statistics(
     extinct = np.zeros(n_runs, dtype=bool)
     initially_empty = False
     for k, s in enumerate(seeds):
-        ds = simulate(hamiltonian, psi0, n_systems, [0.0, t_end], dt=dt, hbar=hbar, rng=int(s))
+        ds = simulate(psi0, hamiltonian, n_systems, [0.0, t_end], dt=dt, hbar=hbar, rng=int(s))
         initially_empty = bool((ds.frequency.isel(time=0) == 0).any())
         extinct[k] = bool((ds.frequency.isel(time=-1) == 0).any())
     p = float(extinct.mean())

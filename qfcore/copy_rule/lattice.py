@@ -212,7 +212,7 @@ def lattice_agent_run(
     h = schrodinger.lattice_hamiltonian(
         potential, spacing, mass=mass, hbar=hbar, periodic=False, convention="standard"
     )
-    ds = simulate(h, psi0, n_systems, times, dt=dt, hbar=hbar, rng=rng)
+    ds = simulate(psi0, h, n_systems, times, dt=dt, hbar=hbar, rng=rng)
     x = float(origin) + spacing * np.arange(h.shape[0])
     times = ds.time.values
     fine = np.union1d(np.linspace(0.0, times[-1], 2048), times)
@@ -290,8 +290,8 @@ def lattice_quantum_potential_bias(
     hbar, mass = positive(hbar, "hbar"), positive(mass, "mass")
     h = schrodinger.lattice_hamiltonian(potential, spacing, mass=mass, hbar=hbar, periodic=False)
     se = frequency_standard_error(
-        h,
         run.attrs["psi0_real"] + 1j * run.attrs["psi0_imag"],
+        h,
         run.attrs["n_systems"],
         run.time.values,
         hbar=hbar,

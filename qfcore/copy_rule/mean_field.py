@@ -91,8 +91,8 @@ def mean_field_rhs(
 
 
 def mean_field_solve(
-    hamiltonian,
     psi0,
+    hamiltonian,
     times,
     *,
     hbar: float = 1.0,
@@ -106,7 +106,7 @@ def mean_field_solve(
 
     Parameters
     ----------
-    hamiltonian, psi0
+    psi0, hamiltonian
         As in :func:`simulate`; every |ψ0_a| must be > 0 (the phase law divides by ρ_a).
     times : array_like, shape (n_t,)
         Increasing output times from 0.
