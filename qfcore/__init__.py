@@ -34,9 +34,8 @@ Kernels
 Not yet followed by (to be aligned, with their call sites): the argument order of
 ``kac_zwanzig.simulate(bath, x0, v0, …)``, ``kac_zwanzig.solve_gle(times, x0, …)``,
 ``copy_rule.lattice_centre`` / ``lattice_agent_run`` (potential first) and
-``oriols.centre_of_mass_error`` (times before the force); ``trajectories.classical_schrodinger``
-returns an array without ``n_frames`` and an ``Evolution`` with it; ``schrodinger.Evolution`` is
-a NamedTuple, not a Dataset.
+``oriols.centre_of_mass_error`` (times before the force); ``schrodinger.Evolution`` (returned by
+``split_step`` and ``trajectories.classical_schrodinger``) is a NamedTuple, not a Dataset.
 """
 
 __version__ = "0.1.0"

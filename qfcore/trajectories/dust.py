@@ -195,11 +195,11 @@ def classical_schrodinger(
     force_derivatives: Callable | None = None,
     mass: float = 1.0,
     hbar: float = 1.0,
-    n_frames: int | None = None,
+    n_frames: int = 1,
     threshold: float = 1e-16,
     rtol: float = 1e-10,
     atol: float = 1e-12,
-):
+) -> _schrodinger.Evolution:
     """Solve the classical nonlinear Schrödinger equation, Eq. (72), by characteristics.
 
     iħ∂_tψ = [−(ħ²/2M)∂²_x + U − Q[|ψ|]]ψ, Q = −(ħ²/2M)∂²_x|ψ|/|ψ|, is, for ψ = √ρ e^{iS/ħ},
@@ -251,7 +251,7 @@ def classical_schrodinger(
         ``force_derivatives``; they are checked against fourth-order central differences of
         ``potential`` on the initial labels (relative tolerance 1e-6).
     t : float
-        Final time, ≥ 0 (> 0 with ``n_frames``); must precede the first caustic.
+        Final time, ≥ 0; must precede the first caustic.
     force : callable, optional
         ``force(x)`` → F = −dU/dx (only with a callable ``potential``).
     force_derivatives : callable, optional
@@ -260,8 +260,9 @@ def classical_schrodinger(
         The mass M > 0 in Eq. (72) (M = Nm for the centre of mass).
     hbar : float
         ħ > 0 (a free parameter of Eq. (72): ρ and S do not depend on it, ψ's phase S/ħ does).
-    n_frames : int, optional
-        If given (≥ 1), return ψ at the n_frames + 1 times ``numpy.linspace(0, t, n_frames+1)``.
+    n_frames : int
+        Number of frames after the initial one, ≥ 1: ψ at the n_frames + 1 times
+        ``numpy.linspace(0, t, n_frames + 1)`` (default 1: ψ(0) and ψ(t) only).
     threshold : float
         Relative density below which initial labels are dropped, in (0, 1)
         (:func:`qfcore.hamilton_jacobi.initial_data`).
@@ -270,15 +271,15 @@ def classical_schrodinger(
 
     Returns
     -------
-    ndarray or qfcore.schrodinger.Evolution
-        ψ(t), complex, shape (n,); or ``Evolution(times, psi)`` with ``psi`` of shape
-        (n_frames + 1, n), as :func:`qfcore.schrodinger.split_step`.
+    qfcore.schrodinger.Evolution
+        ``Evolution(times, psi)`` with ``psi`` complex of shape (n_frames + 1, n), as
+        :func:`qfcore.schrodinger.split_step`; the final state is ``psi[-1]``.
 
     Raises
     ------
     ValueError
         If the grid is not a uniform 1D array, ψ0 has the wrong shape or is not normalised,
-        ``t`` < 0 or not finite (or 0 with frames), ``mass``, ``hbar``, ``rtol``, ``atol`` are
+        ``t`` < 0 or not finite, ``mass``, ``hbar``, ``rtol``, ``atol`` are
         not > 0, ``threshold`` is outside (0, 1), ``n_frames`` < 1, the potential functions
         return wrong shapes, complex or non-finite values or are inconsistent
         (F ≠ −U' etc.), both a sympy potential and force callables are given, a callable
@@ -321,13 +322,9 @@ def classical_schrodinger(
         raise ValueError(
             f"t must be finite and >= 0 (the classical flow runs forward from psi0); got {t}."
         )
-    if n_frames is None:
-        times = np.array([t])
-    else:
-        n_frames = count(n_frames, "n_frames", 1)
-        if t == 0:
-            raise ValueError("t must be > 0 when n_frames is given (frames span [0, t]).")
-        times = np.linspace(0.0, t, n_frames + 1)
+    n_frames = count(n_frames, "n_frames", 1)
+    # at t = 0 every frame is psi0: flow the labels to t = 0 once and repeat the frame
+    times = np.linspace(0.0, t, n_frames + 1) if t > 0 else np.zeros(1)
     dx = float(axis[1] - axis[0])
     q0, rho0, grad_s0 = _hj.initial_data(psi, axis, hbar=hbar, threshold=threshold)
     u, f, df = _potential_functions(potential, force, force_derivatives, q0, dx)
@@ -372,6 +369,6 @@ def classical_schrodinger(
                 f"(norm on the grid {total:.9g}; min J = {j1.min():.3g}, close to a caustic if "
                 "small); use a finer grid or a t further from the caustic."
             )
-    if n_frames is None:
-        return out[0]
+    if t == 0:
+        times, out = np.zeros(n_frames + 1), np.repeat(out, n_frames + 1, axis=0)
     return _schrodinger.Evolution(times=times, psi=out)
