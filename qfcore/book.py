@@ -162,10 +162,12 @@ def notebook_claims(nb: nbformat.NotebookNode, name: str) -> list[dict]:
 def evidence_cells(nb: nbformat.NotebookNode, claim_ids: Iterable[str]) -> dict[str, int]:
     """Where each claim's evidence is shown: the index of a cell of ``nb``.
 
-    In order of preference: the code cell whose standard output has a line starting with
-    ``"<id>: computed "`` (what ``print(claims.record(...))`` prints; the last such cell if the
-    claim was recorded again), the last code cell whose source names the id, the markdown cell
-    whose heading starts with the claim's target id (``## T0.3 — …``).
+    In order of preference: the code cell that shows the claim — a row of a
+    :func:`qfcore.claims.target` block's table (an HTML cell holding exactly the id; the closing
+    ledger table, which shows every claim, does not count) or a standard-output line starting
+    with ``"<id>: computed "`` (what ``print(claims.record(...))`` prints); the last such cell
+    if the claim was recorded again —, then the last code cell whose source names the id, then
+    the markdown cell whose heading starts with the claim's target id (``## T0.3 — …``).
 
     Parameters
     ----------
@@ -195,6 +197,7 @@ def evidence_cells(nb: nbformat.NotebookNode, claim_ids: Iterable[str]) -> dict[
     >>> evidence_cells(nb, ["T0.3-a", "T0.3-b", "T0.3-c", "T0.4-d"])
     {'T0.3-a': 1, 'T0.3-b': 2, 'T0.3-c': 0}
     """
+    claim_ids = list(claim_ids)
     printed: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -204,6 +207,11 @@ def evidence_cells(nb: nbformat.NotebookNode, claim_ids: Iterable[str]) -> dict[
                 for line in output.get("text", "").splitlines():
                     claim_id, sep, _ = line.partition(": computed ")
                     if sep:
+                        printed[claim_id] = index
+            elif "claims" not in output.get("metadata", {}).get("qfcore", {}):
+                html = output.get("data", {}).get("text/html", "")
+                for claim_id in claim_ids:
+                    if f">{claim_id}</td>" in html:
                         printed[claim_id] = index
     headings = _target_headings(nb)
     found = {}

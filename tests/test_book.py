@@ -161,6 +161,27 @@ def test_evidence_is_found_by_output_then_source_then_heading(synthetic):
     }
 
 
+def test_evidence_is_the_cell_of_a_target_block_table_not_the_closing_table():
+    claims.start("99_evidence")
+    with claims.target("T9.3", "Eq. (1)") as t:
+        t.paper("shown-in-a-table", 1.0, 1.0)
+    block, block_meta = t.table()._repr_mimebundle_()
+    closing, closing_meta = claims.table()._repr_mimebundle_()
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("## T9.3 — A section"),
+            v4.new_code_cell(
+                "t", outputs=[v4.new_output("execute_result", block, metadata=block_meta)]
+            ),
+            v4.new_code_cell(
+                "claims.table()",
+                outputs=[v4.new_output("display_data", closing, metadata=closing_meta)],
+            ),
+        ]
+    )
+    assert book.evidence_cells(nb, ["T9.3-shown-in-a-table"]) == {"T9.3-shown-in-a-table": 1}
+
+
 def test_evidence_matches_whole_ids_and_whole_target_ids():
     nb = v4.new_notebook(
         cells=[
