@@ -998,6 +998,19 @@ def evolve(
         non-positive tolerances, ``detection_time < 0``, or a solver failure.
     TypeError
         For non-numeric input.
+
+    Examples
+    --------
+    |+⟩ = (|1⟩ + |2⟩)/√2 with H = 0: σ_2 > 0 iff |λ_2|² > 1/2, and then ρ collapses onto
+    |χ_2⟩ (outcome index 1), else onto |χ_1⟩ (index 0), at rate κ:
+
+    >>> psi = np.array([1.0, 1.0]) / np.sqrt(2)
+    >>> ds = evolve(psi, np.zeros((2, 2)), 1.0, [[0.9], [0.1]], [0.0, 20.0])
+    >>> ds.outcome.values.tolist()
+    [1, 0]
+    >>> populations = np.einsum("sii->si", ds.rho.isel(time=-1).values).real
+    >>> bool(np.allclose(populations, [[0.0, 1.0], [1.0, 0.0]], atol=1e-6))
+    True
     """
     rho = _check_rho(rho0)
     n = rho.shape[0]

@@ -55,6 +55,12 @@ def as_grid(grid, *, name: str = "grid") -> tuple[np.ndarray, ...]:
     ValueError
         If an axis is not one-dimensional, has fewer than 2 points, holds non-finite values,
         is not increasing, or is not uniformly spaced (relative tolerance ``UNIFORM_RTOL``).
+
+    Examples
+    --------
+    >>> axes = as_grid((np.linspace(0, 1, 5), np.arange(3)))
+    >>> len(axes), [a.dtype.name for a in axes]
+    (2, ['float64', 'float64'])
     """
     if isinstance(grid, np.ndarray) and grid.ndim == 1:
         axes: Sequence = (grid,)
@@ -171,6 +177,12 @@ def wavenumbers(grid) -> tuple[np.ndarray, ...]:
     ------
     IndexError
         As :func:`spacings`.
+
+    Examples
+    --------
+    >>> q = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+    >>> np.round(wavenumbers(as_grid(q))[0], 12).tolist()  # k_j = 2πj/L, in FFT order
+    [0.0, 1.0, 2.0, 3.0, -4.0, -3.0, -2.0, -1.0]
     """
     return tuple(2.0 * np.pi * np.fft.fftfreq(a.size, d=a[1] - a[0]) for a in grid)
 
@@ -227,6 +239,13 @@ def norm(psi: np.ndarray, grid) -> float:
     ------
     ValueError
         Only if ``psi`` and the grid do not broadcast (use :func:`check_field` first).
+
+    Examples
+    --------
+    >>> q = np.linspace(-10, 10, 256, endpoint=False)
+    >>> psi = (2 * np.pi) ** -0.25 * np.exp(-(q**2) / 4)  # Gaussian, σ = 1
+    >>> round(norm(psi, as_grid(q)), 6)
+    1.0
     """
     return float(np.sum(np.abs(psi) ** 2) * cell_volume(grid))
 
@@ -250,6 +269,15 @@ def check_normalised(psi: np.ndarray, grid, *, name: str = "psi") -> None:
     ------
     ValueError
         If ψ is not normalised; the message gives the norm and the factor to divide by.
+
+    Examples
+    --------
+    >>> q = as_grid(np.linspace(-10, 10, 256, endpoint=False))
+    >>> psi = (2 * np.pi) ** -0.25 * np.exp(-(q[0] ** 2) / 4)
+    >>> check_normalised(psi, q)  # silent: Σ|ψ|²Δq = 1
+    >>> check_normalised(2 * psi, q)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: psi is not normalised: ...
     """
     _checks.normalised(norm(psi, grid), name, f"sum |{name}|^2 dV")
 
@@ -278,6 +306,14 @@ def gradient(field: np.ndarray, grid, *, method: str = "spectral") -> tuple[np.n
     ------
     ValueError
         For an unknown ``method``.
+
+    Examples
+    --------
+    >>> q = as_grid(np.linspace(0, 2 * np.pi, 32, endpoint=False))
+    >>> (d_spectral,) = gradient(np.sin(q[0]), q)
+    >>> (d_central,) = gradient(np.sin(q[0]), q, method="central")
+    >>> bool(np.allclose(d_spectral, np.cos(q[0]))), bool(np.allclose(d_central, np.cos(q[0])))
+    (True, False)
     """
     if method == "central":
         if len(grid) == 1:

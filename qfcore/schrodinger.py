@@ -168,6 +168,21 @@ def split_step(
     TypeError
         If ``t`` is not a real scalar, ``n_steps`` or ``n_frames`` is not an int, or
         ``kinetic`` is not callable.
+
+    Examples
+    --------
+    A free packet keeps its norm, its centre moves by p₀t/m and its variance grows to
+    σ²(1 + (ħt/2mσ²)²):
+
+    >>> from qfcore import states
+    >>> q = np.linspace(-20, 20, 256, endpoint=False)
+    >>> psi0 = states.gaussian_wavepacket(q, centre=-5.0, width=1.0, momentum=2.0)
+    >>> psi_t = split_step(psi0, q, 0.0, 3.0, n_steps=30).psi[-1]
+    >>> mean, cov = position_moments(psi_t, q)
+    >>> round(float(np.sum(np.abs(psi_t) ** 2) * (q[1] - q[0])), 6), round(float(mean[0]), 6)
+    (1.0, 1.0)
+    >>> round(float(cov[0, 0]), 6)
+    3.25
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi0, axes, name="psi0")
@@ -235,6 +250,14 @@ def momentum(psi, grid, *, axis: int = 0, hbar: float = 1.0) -> np.ndarray:
     ------
     ValueError
         For a non-uniform grid, a shape mismatch, an axis out of range or ``hbar <= 0``.
+
+    Examples
+    --------
+    >>> from qfcore import states
+    >>> q = np.linspace(-20, 20, 256, endpoint=False)
+    >>> psi = states.gaussian_wavepacket(q, momentum=1.5)
+    >>> round(expectation(psi, q, momentum(psi, q)).real, 6)  # ⟨p̂⟩ = p₀
+    1.5
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi, axes)
@@ -293,6 +316,18 @@ def energy(
     ValueError
         As :func:`split_step` for the grid, shapes, potential, ``mass`` and ``hbar``; also if ψ
         vanishes.
+
+    Examples
+    --------
+    The harmonic ground state (σ² = ħ/2mω) has ⟨Ĥ⟩ = ħω/2; a free packet has
+    p₀²/2m + ħ²/(8mσ²):
+
+    >>> from qfcore import states
+    >>> q = np.linspace(-20, 20, 256, endpoint=False)
+    >>> round(energy(states.gaussian_wavepacket(q, width=np.sqrt(0.5)), q, 0.5 * q**2), 6)
+    0.5
+    >>> round(energy(states.gaussian_wavepacket(q, momentum=2.0), q, 0.0), 6)
+    2.125
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi, axes)
@@ -327,6 +362,15 @@ def position_moments(psi, grid) -> tuple[np.ndarray, np.ndarray]:
     ------
     ValueError
         For a non-uniform grid, a shape mismatch, or ψ ≡ 0.
+
+    Examples
+    --------
+    >>> from qfcore import states
+    >>> grid = (np.linspace(-8, 8, 64, endpoint=False), np.linspace(-8, 8, 64, endpoint=False))
+    >>> psi = states.gaussian_wavepacket(grid, centre=(1.0, -2.0), width=(0.5, 1.0))
+    >>> mean, cov = position_moments(psi, grid)
+    >>> np.round(mean, 6).tolist(), np.round(np.diag(cov), 6).tolist()  # centres, σ_i²
+    ([1.0, -2.0], [0.25, 1.0])
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi, axes)
@@ -380,6 +424,17 @@ def lattice_hamiltonian(
     ValueError
         For fewer than 2 sites, a non-finite or complex potential, non-positive ``spacing``,
         ``mass`` or ``hbar``, or an unknown ``convention``.
+
+    Examples
+    --------
+    On a free ring of P sites the spectrum is the band (ħ²/mā²)(1 − cos kā), k = 2πj/(Pā):
+
+    >>> h = lattice_hamiltonian(np.zeros(8), 1.0)
+    >>> band = 1 - np.cos(2 * np.pi * np.arange(8) / 8)
+    >>> h.shape, bool(np.allclose(h, h.conj().T))
+    ((8, 8), True)
+    >>> bool(np.allclose(np.linalg.eigvalsh(h), np.sort(band)))
+    True
     """
     v = np.asarray(potential)
     if v.ndim != 1 or v.size < 2:

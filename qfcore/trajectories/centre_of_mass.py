@@ -55,6 +55,15 @@ def oriols_coordinates(x) -> tuple[np.ndarray, np.ndarray]:
     -----
     The map x ↦ (√N x_cm, y) is orthogonal, so Σ_i ∂²_{x_i} = (1/N)∂²_{x_cm} + Σ_j ∂²_{y_j}
     and Σ_i x_i² = N x_cm² + Σ_j y_j² (module docstring); inverse :func:`from_oriols_coordinates`.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, 2.0, 4.0])
+    >>> x_cm, y = oriols_coordinates(x)
+    >>> round(float(x_cm), 6), y.shape
+    (2.333333, (2,))
+    >>> round(float(np.sum(x**2)), 9), round(float(3 * x_cm**2 + np.sum(y**2)), 9)  # orthogonal
+    (21.0, 21.0)
     """
     arr = _configurations(x)
     n = arr.shape[-1]
@@ -81,6 +90,13 @@ def from_oriols_coordinates(x_cm, y) -> np.ndarray:
     ------
     ValueError
         If the shapes do not match or values are not finite.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(4, 5))  # 4 configurations of 5 particles
+    >>> back = from_oriols_coordinates(*oriols_coordinates(x))
+    >>> back.shape, bool(np.allclose(back, x, rtol=0, atol=1e-12))
+    ((4, 5), True)
     """
     c = np.asarray(x_cm, dtype=float)
     yy = np.asarray(y, dtype=float)

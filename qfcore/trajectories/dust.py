@@ -62,6 +62,16 @@ def quantum_potential_on_grid(psi, grid, *, mass: float = 1.0, hbar: float = 1.0
     ------
     ValueError
         For a bad grid, shape, non-finite or vanishing ψ, or parameters out of range.
+
+    Examples
+    --------
+    For a Gaussian of width σ, Q = ħ²/(4mσ²)(1 − x²/2σ²): 1 at x = 0 and −1 at x = 1 for σ = ½:
+
+    >>> from qfcore import states
+    >>> q = np.linspace(-10, 10, 200, endpoint=False)
+    >>> Q = quantum_potential_on_grid(states.gaussian_wavepacket(q, width=0.5), q)
+    >>> round(float(Q[np.argmin(np.abs(q))]), 6), round(float(Q[np.argmin(np.abs(q - 1))]), 6)
+    (1.0, -1.0)
     """
     axes = _grid.as_grid(grid)
     psi = _grid.check_field(psi, axes)
@@ -304,6 +314,20 @@ def classical_schrodinger(
     so any such dust folds; with S0 = p0 x its width is σ0|cos ωt| and it collapses at
     T/4 = π/2ω, also for the coherent-state width σ0 = √(ħ/2Mω), whose linear Schrödinger
     evolution keeps σ0 (tests).
+
+    Examples
+    --------
+    Dust with uniform momentum p0 = 1 in U = 2x falls without spreading: at t = 2 its centre
+    is p0t/M − t²/M = −2 and its variance still σ0² = 1 (a quantum packet would spread):
+
+    >>> from qfcore import states
+    >>> from qfcore.schrodinger import position_moments
+    >>> q = np.linspace(-15, 15, 600, endpoint=False)
+    >>> psi0 = states.gaussian_wavepacket(q, width=1.0, momentum=1.0)
+    >>> ev = classical_schrodinger(psi0, q, 2 * sp.Symbol("x"), 2.0)
+    >>> mean, cov = position_moments(ev.psi[-1], q)
+    >>> round(float(mean[0]), 6), round(float(cov[0, 0]), 6)
+    (-2.0, 1.0)
     """
     axes = _grid.as_grid(grid)
     if len(axes) != 1:
