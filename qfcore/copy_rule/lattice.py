@@ -16,7 +16,7 @@ from scipy.integrate import cumulative_trapezoid
 from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import expm_multiply
 
-from qfcore import _checks
+from qfcore import _checks, schrodinger
 from qfcore._checks import positive
 from qfcore.copy_rule._validation import _check_state
 from qfcore.copy_rule.agents import _exact_evolution, frequency_standard_error, simulate
@@ -72,8 +72,6 @@ def lattice_centre(
     >>> bool(np.allclose(c - c[0], t**2 / 2, atol=0.01))   # Newton, up to O(a^2) dispersion
     True
     """
-    from qfcore import schrodinger
-
     hbar = positive(hbar, "hbar")
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or x.size < 2 or not np.allclose(np.diff(x), x[1] - x[0], rtol=1e-9, atol=0):
@@ -205,8 +203,6 @@ def lattice_agent_run(
     >>> bool(abs(ds.centre[-1] - ds.exact_centre[-1]) < 5 * ds.centre_standard_error[-1] + 1e-3)
     True
     """
-    from qfcore import schrodinger
-
     spacing = positive(spacing, "spacing")
     hbar, mass = positive(hbar, "hbar"), positive(mass, "mass")
     h = schrodinger.lattice_hamiltonian(
@@ -284,8 +280,6 @@ def lattice_quantum_potential_bias(
     >>> float(b[0]), bool(0 < b[1] < ds.exact_quantum_potential[1])
     (0.0, True)
     """
-    from qfcore import schrodinger
-
     spacing = positive(spacing, "spacing")
     hbar, mass = positive(hbar, "hbar"), positive(mass, "mass")
     h = schrodinger.lattice_hamiltonian(potential, spacing, mass=mass, hbar=hbar, periodic=False)
