@@ -31,11 +31,8 @@ Kernels
     numba kernels are private, ``cache=True``, called through checking wrappers, vectorised
     over ensemble members, and take grouped tuples or arrays rather than long argument lists.
 
-Not yet followed by (to be aligned, with their call sites): the argument order of
-``kac_zwanzig.simulate(bath, x0, v0, …)``, ``kac_zwanzig.solve_gle(times, x0, …)``,
-``copy_rule.lattice_centre`` / ``lattice_agent_run`` (potential first) and
-``oriols.centre_of_mass_error`` (times before the force); ``schrodinger.Evolution`` (returned by
-``split_step`` and ``trajectories.classical_schrodinger``) is a NamedTuple, not a Dataset.
+Not yet followed by ``schrodinger.Evolution`` (returned by ``split_step`` and
+``trajectories.classical_schrodinger``), a NamedTuple ``(times, psi)`` rather than a Dataset.
 """
 
 __version__ = "0.1.0"

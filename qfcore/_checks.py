@@ -384,3 +384,76 @@ def normalised(norm, name: str, quantity: str = "sum |psi|^2", *, squared: bool 
             f"{name} is not normalised: {quantity} = {worst:.9g} (tolerance {NORM_TOL:g}); "
             f"divide it by {div}."
         )
+
+
+def born_weights(amplitudes, name: str, what: str = "levels") -> np.ndarray:
+    """The Born weights |a_I|² of normalised amplitudes, shape (..., N) with N ≥ 2.
+
+    Parameters
+    ----------
+    amplitudes : array_like, complex, shape (..., N)
+        State vector(s) in a basis of N ≥ 2 levels (the last axis); Σ_I |a_I|² = 1.
+    name : str
+        Parameter name, used in the messages.
+    what : str
+        What the N basis states are, for the message (e.g. ``"detector states"``).
+
+    Returns
+    -------
+    ndarray, float, shape (..., N)
+
+    Raises
+    ------
+    ValueError
+        If the last axis is missing or shorter than 2, or a state is not normalised
+        (:func:`normalised`); TypeError as :func:`complex_array`.
+
+    Examples
+    --------
+    >>> born_weights([0.6, 0.8j], "beta")
+    array([0.36, 0.64])
+    """
+    a = complex_array(amplitudes, name)
+    if a.ndim < 1 or a.shape[-1] < 2:
+        raise ValueError(
+            f"{name} must have shape (..., N) with N >= 2 {what}; got shape {a.shape}."
+        )
+    weights = np.abs(a) ** 2
+    normalised(weights.sum(axis=-1), name, f"sum |{name}_I|^2")
+    return weights
+
+
+def fraction(value, name: str, meaning: str = "") -> float:
+    """Check a real number in the closed interval [0, 1] (a weight or a probability).
+
+    Parameters
+    ----------
+    value : float
+        The number to check.
+    name : str
+        Parameter name, used in the messages.
+    meaning : str
+        What the number is, for the message (e.g. ``"the weight of Eq. (27)"``).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a real number (bool included).
+    ValueError
+        If it lies outside [0, 1].
+
+    Examples
+    --------
+    >>> fraction(0.5, "q")
+    0.5
+    """
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
+    if not 0 <= value <= 1:
+        why = f" ({meaning})" if meaning else ""
+        raise ValueError(f"{name} must lie in [0, 1]{why}; got {value!r}.")
+    return float(value)

@@ -20,3 +20,15 @@ def figures_dir() -> Path:
         path = root / "figures" if (root / "pyproject.toml").is_file() else Path.cwd() / "figures"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def budgets_dir() -> Path:
+    """Return the folder of the notebooks' error budgets, ``notebooks/budgets/``.
+
+    Beside the ``qfcore`` package when that sits in a source checkout (editable install), else
+    ``./budgets`` (a notebook runs in its own folder).
+    """
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file():
+        return root / "notebooks" / "budgets"
+    return Path.cwd() / "budgets"

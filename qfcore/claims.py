@@ -4,10 +4,13 @@ A notebook calls :func:`start` once, then records each claim, usually in a block
 reads like the statements it checks and shows its own table at the end::
 
     with claims.target("T0.2", "Eq. (10)") as t:
-        t.paper("product", sigma_q * sigma_p, hbar / 2, atol=4 * err, note="4 standard errors")
+        t.paper("product", sigma_q * sigma_p, hbar / 2, atol=4 * err)
         t.derived("sigma-p", sigma_p, hbar / (2 * sigma_q), atol=4 * err)
 
-(:func:`target`; :func:`record` is the same record one call at a time). Records are written to
+(:func:`target`; :func:`record` is the same record one call at a time). The note of each claim,
+the error estimate behind its tolerance, comes from the notebook's error budget
+``notebooks/budgets/<notebook>.toml`` (``"product" = "4 standard errors of {n} draws"`` under
+``["T0.2"]``), filled like an f-string where the claim is recorded. Records are written to
 ``figures/claims/<notebook>.json`` after every call (so a crashed run still leaves what it
 checked); ``./reproduce.sh`` merges the files with :func:`merge` into ``figures/claims.json`` and
 prints :func:`format_table`.
@@ -27,18 +30,21 @@ Booleans and strings are compared exactly.
 
 from __future__ import annotations
 
+import collections
 import importlib
 import json
 import math
 import os
 import re
+import string
 import sys
+import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from qfcore._paths import figures_dir
+from qfcore._paths import budgets_dir, figures_dir
 from qfcore.tables import Table
 
 __all__ = [
@@ -94,9 +100,10 @@ class Claim:
 
 
 class _Ledger:
-    def __init__(self, notebook: str, path: Path):
+    def __init__(self, notebook: str, path: Path, budget: dict[str, dict[str, str]]):
         self.notebook = notebook
         self.path = path
+        self.budget = budget
         self.claims: dict[str, Claim] = {}
 
     def write(self) -> None:
@@ -108,13 +115,18 @@ class _Ledger:
 _LEDGER: _Ledger | None = None
 
 
-def start(notebook: str) -> Path:
+def start(notebook: str, *, budget: str | Path | None = None) -> Path:
     """Begin the ledger of one notebook run, discarding its earlier records.
 
     Parameters
     ----------
     notebook : str
         Notebook name without extension, e.g. ``"00_ontic_extension_epistemic_restriction"``.
+    budget : str or pathlib.Path, optional
+        The notebook's error budget, a TOML file holding the note of each claim recorded
+        through :func:`target` (see there). Default ``notebooks/budgets/<notebook>.toml``
+        (:func:`qfcore._paths.budgets_dir`); a notebook without that file records no notes
+        but those given in the calls.
 
     Returns
     -------
@@ -124,18 +136,41 @@ def start(notebook: str) -> Path:
     Raises
     ------
     ValueError
-        If ``notebook`` is empty or contains a path separator.
+        If ``notebook`` is empty or contains a path separator, or if the budget is not a table
+        of targets (``["T0.2"]``) holding one string per claim name.
+    FileNotFoundError
+        If ``budget`` is given and does not exist.
     """
     global _LEDGER
     if not notebook or "/" in notebook or "\\" in notebook or notebook.endswith(".ipynb"):
         raise ValueError(
             f"notebook must be a bare notebook name without folder or '.ipynb'; got {notebook!r}."
         )
+    if budget is None:
+        default = budgets_dir() / f"{notebook}.toml"
+        notes = _read_budget(default) if default.is_file() else {}
+    else:
+        notes = _read_budget(Path(budget))
     folder = figures_dir() / "claims"
     folder.mkdir(parents=True, exist_ok=True)
-    _LEDGER = _Ledger(notebook, folder / f"{notebook}.json")
+    _LEDGER = _Ledger(notebook, folder / f"{notebook}.json", notes)
     _LEDGER.write()
     return _LEDGER.path
+
+
+def _read_budget(path: Path) -> dict[str, dict[str, str]]:
+    """The notes of a budget file, ``{target id: {claim name template: note template}}``."""
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    for target_id, notes in data.items():
+        if not re.match(r"^T\d+\.\d+$", target_id) or not isinstance(notes, dict):
+            raise ValueError(
+                f'{path}: top-level keys must be target tables such as ["T0.2"]; got {target_id!r}.'
+            )
+        for name, note in notes.items():
+            if not isinstance(note, str):
+                raise ValueError(f"{path}: the note of {target_id}-{name} must be a string.")
+    return data
 
 
 def current() -> list[Claim]:
@@ -258,7 +293,7 @@ class Target:
 
     Made by :func:`target`; see there. Each method records one claim with id
     ``f"{target}-{name}"`` through :func:`record` and returns it; ``source`` defaults to the
-    target's source, and every other keyword is :func:`record`'s.
+    target's source, the note to the notebook's error budget.
     """
 
     def __init__(self, target_id: str, source: str) -> None:
@@ -268,53 +303,83 @@ class Target:
         self.source = source
         self.claims: list[Claim] = []
 
-    def _record(self, name, computed, expected, origin, kind, source, **tolerances) -> Claim:
+    def _record(
+        self,
+        name,
+        computed,
+        expected,
+        origin,
+        kind,
+        /,
+        *,
+        source=None,
+        rtol=None,
+        atol=None,
+        note=None,
+        **fields,
+    ) -> Claim:
+        if _LEDGER is None:
+            raise RuntimeError(
+                "call qfcore.claims.start('<notebook name>') before recording claims."
+            )
+        template = _LEDGER.budget.get(self.id, {}).get(name, "")
+        unused = sorted(set(fields) - _field_names(name) - _field_names(template))
+        if unused:
+            raise TypeError(
+                f"claim {self.id}-{name}: keyword(s) {unused} fill no field of its name or of "
+                "its budget note; give tolerances as rtol/atol and remove the others."
+            )
+        namespace = collections.ChainMap(fields, *_caller_namespace())
+        if note is None:
+            note = _fill(template, namespace, "budget note")
         claim = record(
-            f"{self.id}-{name}",
+            f"{self.id}-{_fill(name, namespace, 'name')}",
             computed,
             expected,
             kind=kind,
             expected_origin=origin,
             source=self.source if source is None else source,
-            **tolerances,
+            note=note,
+            rtol=rtol,
+            atol=atol,
         )
         self.claims = [c for c in self.claims if c.id != claim.id] + [claim]
         return claim
 
-    def check(self, name, computed, expected, *, origin, kind="check", source=None, **kw):
+    def check(self, name, computed, expected, /, *, origin, kind="check", **kw) -> Claim:
         """A claim against ``expected``, whose origin is ``"paper"``, ``"derived"`` or ``"null"``.
 
         :meth:`paper`, :meth:`derived` and :meth:`null` are this with the origin in the name.
         """
-        return self._record(name, computed, expected, origin, kind, source, **kw)
+        return self._record(name, computed, expected, origin, kind, **kw)
 
-    def paper(self, name, computed, expected, **kw) -> Claim:
+    def paper(self, name, computed, expected, /, **kw) -> Claim:
         """A claim against a value printed in the paper (``expected_origin="paper"``)."""
         return self.check(name, computed, expected, origin="paper", **kw)
 
-    def derived(self, name, computed, expected, **kw) -> Claim:
+    def derived(self, name, computed, expected, /, **kw) -> Claim:
         """A claim against a value derived or computed independently by us."""
         return self.check(name, computed, expected, origin="derived", **kw)
 
-    def null(self, name, computed, expected, **kw) -> Claim:
+    def null(self, name, computed, expected, /, **kw) -> Claim:
         """A claim against the value of a statistical null hypothesis (a z-score's 0, …)."""
         return self.check(name, computed, expected, origin="null", **kw)
 
-    def erratum(self, name, computed, printed, *, source=None, **kw) -> Claim:
+    def erratum(self, name, computed, printed, /, **kw) -> Claim:
         """A slip: ``computed`` is the corrected value, ``printed`` the paper's."""
-        return self._record(name, computed, printed, "paper", "erratum", source, **kw)
+        return self._record(name, computed, printed, "paper", "erratum", **kw)
 
-    def info(self, name, computed, *, kind="check", source=None, **kw) -> Claim:
+    def info(self, name, computed, /, *, kind="check", **kw) -> Claim:
         """A measured value with nothing to compare it with (status ``info``); a tolerance
         given here is the value's stated error."""
-        return self._record(name, computed, None, None, kind, source, **kw)
+        return self._record(name, computed, None, None, kind, **kw)
 
     def table(self) -> Table:
-        """The block's claims, columns :data:`TABLE_COLUMNS` (the notes are in the ledger)."""
+        """The block's claims, columns :data:`TABLE_COLUMNS` plus ``note`` (the error budget)."""
         records = _records(self.claims)
         return Table(
-            TABLE_COLUMNS,
-            [list(display_row(r).values()) for r in records],
+            [*TABLE_COLUMNS, "note"],
+            [[*display_row(r).values(), r["note"]] for r in records],
             status=[r["status"] for r in records],
             css_class="qfcore-target-claims",  # "qfcore-claims" is the closing ledger table
         )
@@ -361,15 +426,37 @@ def target(target_id: str, source: str = "") -> Target:
         ``paper``, ``derived``, ``null`` (a check against an expected value from the paper,
         derived by us, or a statistical null), ``erratum`` (corrected value, printed value) and
         ``info`` (no expected value). Keywords ``rtol``, ``atol``, ``note`` and ``kind``
-        (``"check"`` or ``"beyond"``) are :func:`record`'s. When the block ends without an
-        exception its claims are displayed as one table (rows as :func:`display_row`); outside
-        a notebook the table is printed.
+        (``"check"`` or ``"beyond"``) are :func:`record`'s; any other keyword fills a field
+        of the claim's name or note (below). When the block ends without an exception its
+        claims are displayed as one table (rows as :func:`display_row`, then the note);
+        outside a notebook the table is printed.
+
+    Notes
+    -----
+    **Error budget.** The note of a claim, the error estimate behind its tolerance, is read
+    from the notebook's budget file (:func:`start`): the string under the target's table and
+    the claim's name as written in the call, so the notebook's code states only what is
+    checked and the table below it shows why the tolerance is what it is. Name and note are
+    :meth:`str.format` templates, filled like an f-string evaluated where the claim is
+    recorded: a field names a variable there (``{n}``, ``{run.times.size}``, ``{d[key]}``),
+    or a value given as an extra keyword of the call (which takes precedence). With the
+    budget ::
+
+        ["T3.3"]
+        "born-N{n}" = "{samples} samples; 4 standard deviations of chi^2"
+
+    the call ``t.null("born-N{n}", z, 0.0, atol=4, samples=20000)`` in a loop over ``n``
+    records ``T3.3-born-N3``, … with the note ``"20000 samples; 4 standard deviations of
+    chi^2"``. A
+    ``note=`` given in the call is recorded as it is instead (no budget lookup, no fields).
 
     Raises
     ------
     ValueError
-        If ``target_id`` is not of the form ``"T<paper>.<n>"``; each method raises as
-        :func:`record`.
+        If ``target_id`` is not of the form ``"T<paper>.<n>"``; from the methods, for a field
+        of the name or budget note that the call does not fill, and as :func:`record`.
+    TypeError
+        From the methods, for a keyword that fills no field of the name or budget note.
     RuntimeError
         From the methods, if :func:`start` was not called first.
 
@@ -379,9 +466,9 @@ def target(target_id: str, source: str = "") -> Target:
     >>> with target("T0.2", "Eq. (10)") as t:  # doctest: +NORMALIZE_WHITESPACE
     ...     _ = t.paper("product", 0.5001, 0.5, atol=1e-3, note="Monte Carlo, 4 se")
     ...     _ = t.erratum("sign", -1.0, 1.0, source="Eq. (11)")
-    id            source    paper  reference  computed  tolerance   status
-    ------------  --------  -----  ---------  --------  ----------  -------
-    T0.2-product  Eq. (10)  0.500  —          0.500     atol 0.001  PASS
+    id            source    paper  reference  computed  tolerance   status   note
+    ------------  --------  -----  ---------  --------  ----------  -------  -----------------
+    T0.2-product  Eq. (10)  0.500  —          0.500     atol 0.001  PASS     Monte Carlo, 4 se
     T0.2-sign     Eq. (11)  1      —          -1        exact       ERRATUM
     """
     return Target(target_id, source)
@@ -564,6 +651,31 @@ def format_table(records: list[dict]) -> str:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+def _field_names(template: str) -> set[str]:
+    """The names of the replacement fields of a :meth:`str.format` template."""
+    fields = (f for _, f, _, _ in string.Formatter().parse(template) if f is not None)
+    return {re.split(r"[.\[]", f, maxsplit=1)[0] for f in fields}
+
+
+def _caller_namespace() -> tuple[dict, dict]:
+    """Local and global variables of the code that called the :class:`Target` method."""
+    frame = sys._getframe(1)
+    while frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    return frame.f_locals, frame.f_globals
+
+
+def _fill(template: str, namespace, what: str) -> str:
+    """``template.format_map(namespace)``, with an error naming the missing field."""
+    try:
+        return template.format_map(namespace)
+    except (KeyError, IndexError, AttributeError) as exc:
+        raise ValueError(
+            f"the {what} {template!r} names {exc}, which is neither a keyword of the call nor "
+            "a variable where the claim is recorded; define it or pass it, e.g. n=n_samples."
+        ) from None
 
 
 def _expected_origin(expected, origin, kind) -> str:

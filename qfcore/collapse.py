@@ -152,18 +152,6 @@ _CHUNK = 2**20
 # validation
 
 
-def _check_beta(beta) -> np.ndarray:
-    """|β_I|², shape (..., N), after checking shape and normalisation."""
-    b = complex_array(beta, "beta")
-    if b.ndim < 1 or b.shape[-1] < 2:
-        raise ValueError(
-            f"beta must have shape (..., N) with N >= 2 detector states; got shape {b.shape}."
-        )
-    p = np.abs(b) ** 2
-    _checks.normalised(p.sum(axis=-1), "beta", "sum |beta_I|^2")
-    return p
-
-
 def _check_lam(lam, n: int | None = None) -> np.ndarray:
     lam = complex_array(lam, "lam")
     if lam.ndim < 1 or lam.shape[-1] < 1:
@@ -313,7 +301,9 @@ def sigma_values(beta, lam) -> np.ndarray:
     TypeError
         For non-numeric input.
     """
-    p2, lam2, lead = _broadcast(_check_beta(beta), _check_lam(lam))
+    p2, lam2, lead = _broadcast(
+        _checks.born_weights(beta, "beta", "detector states"), _check_lam(lam)
+    )
     out = np.empty(lam2.shape)
     _sigma_kernel(p2, lam2, out)
     return out.reshape((*lead, lam2.shape[1]))
@@ -361,7 +351,9 @@ def outcome(beta, lam) -> np.ndarray:
     ValueError, TypeError
         As :func:`sigma_values`.
     """
-    p2, lam2, lead = _broadcast(_check_beta(beta), _check_lam(lam))
+    p2, lam2, lead = _broadcast(
+        _checks.born_weights(beta, "beta", "detector states"), _check_lam(lam)
+    )
     out = np.empty(lam2.shape[0], dtype=np.int64)
     _outcome_kernel(p2, lam2, out)
     return out.reshape(lead)
@@ -455,7 +447,7 @@ def outcome_probabilities(beta, *, density=None) -> np.ndarray:
     ValueError, TypeError
         For an unnormalised β, N < 2, or a bad density.
     """
-    p = _check_beta(beta)
+    p = _checks.born_weights(beta, "beta", "detector states")
     partial = np.cumsum(p, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         threshold = np.where(partial[..., 1:] > 0, partial[..., :-1] / partial[..., 1:], 1.0)
@@ -519,7 +511,7 @@ def order_averaged_probabilities(beta, *, density=None) -> np.ndarray:
     >>> np.round(order_averaged_probabilities(beta, density=lambda r: r**4), 4)
     array([0.47 , 0.312, 0.218])
     """
-    p = _check_beta(beta)
+    p = _checks.born_weights(beta, "beta", "detector states")
     if p.ndim != 1:
         raise ValueError(f"beta must be one state, shape (N,); got shape {p.shape}.")
     n = p.size
@@ -610,7 +602,7 @@ def born_frequencies(psi, n_samples: int, *, rng=None, density=None, random_orde
     psi_c = complex_array(psi, "psi")
     if psi_c.ndim != 1:
         raise ValueError(f"psi must be one state vector of shape (N,); got {psi_c.shape}.")
-    _check_beta(psi_c)
+    _checks.born_weights(psi_c, "beta", "detector states")
     n_samples = count(n_samples, "n_samples", 1)
     gen = seeded(rng)[0]
     n = psi_c.size
@@ -864,7 +856,7 @@ def singlet_density(q: float, sigma2: float, kappa: float, times) -> np.ndarray:
     ValueError, TypeError
         For q outside [0, 1], κ ≤ 0, non-finite σ_2 or bad times.
     """
-    q = _check_q(q)
+    q = _checks.fraction(q, "q", "the weight of Eq. (27)")
     s2 = float(_check_sign_vector([sigma2])[0])
     kappa = positive(kappa, "kappa")
     t = _checks.times(times, hint=" (rho0 is the state at t = 0)")
@@ -896,18 +888,10 @@ def singlet_average(q: float, kappa: float, times) -> np.ndarray:
     ValueError, TypeError
         As :func:`singlet_density`.
     """
-    q = _check_q(q)
+    q = _checks.fraction(q, "q", "the weight of Eq. (27)")
     up = singlet_density(q, 1.0, kappa, times)
     down = singlet_density(q, -1.0, kappa, times)
     return (1 - q**2) * up + q**2 * down
-
-
-def _check_q(q) -> float:
-    if not isinstance(q, numbers.Real) or isinstance(q, bool):
-        raise TypeError(f"q must be a real number; got {type(q).__name__}.")
-    if not 0 <= q <= 1:
-        raise ValueError(f"q must lie in [0, 1] (the weight of Eq. (27)); got {q!r}.")
-    return float(q)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1030,7 +1014,7 @@ def evolve(
     if beta is None:
         p = _detection_populations(rho, h, u, detection_time)
     else:
-        p = _check_beta(beta)
+        p = _checks.born_weights(beta, "beta", "detector states")
         if p.shape[-1] != n or p.ndim > 2 or (p.ndim == 2 and p.shape[0] not in (1, n_samples)):
             raise ValueError(
                 f"beta must have shape ({n},) or ({n_samples}, {n}) to match rho0 and lam; "
@@ -1129,7 +1113,7 @@ def sign_patterns(beta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ValueError, TypeError
         For ``beta`` that is not a normalised finite vector of length ≥ 2.
     """
-    p = _check_beta(beta)
+    p = _checks.born_weights(beta, "beta", "detector states")
     if p.ndim != 1:
         raise ValueError(f"beta must be one vector of shape (N,); got shape {np.shape(beta)}.")
     s = np.cumsum(p)
@@ -1269,7 +1253,7 @@ def pair_state(q: float) -> np.ndarray:
     >>> pair_state(0.6)
     array([ 0. ,  0.6, -0.8,  0. ])
     """
-    q = _check_q(q)
+    q = _checks.fraction(q, "q", "the weight of Eq. (27)")
     return np.array([0.0, q, -np.sqrt(1 - q**2), 0.0])
 
 

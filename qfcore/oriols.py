@@ -131,19 +131,19 @@ def relative_error(result: xr.Dataset, force: float) -> xr.DataArray:
         return result["deviation"] / np.abs(result["v0"] * t + float(force) * t**2 / 2)
 
 
-def centre_of_mass_error(par, x0, times, statistics: str, force: float, **solver) -> xr.Dataset:
+def centre_of_mass_error(par, x0, force: float, statistics: str, times, **solver) -> xr.Dataset:
     """Bohmian centre of mass against the classical path, for every realisation.
 
     Parameters
     ----------
     par, x0 : from :func:`draw`, (R, N)
-    times : array_like, (T,)
-        Output times from 0, strictly increasing.
+    force : float
+        F on each particle.
     statistics : {"bosons", "distinguishable"}
         Ψ = perm[φ_j(x_i)] or Π_i φ_i(x_i). Distinguishable particles are independent, so they
         are integrated as R·N one-particle problems.
-    force : float
-        F on each particle.
+    times : array_like, (T,)
+        Output times from 0, strictly increasing.
     **solver
         ``method``, ``rtol``, ``atol`` of :func:`qfcore.trajectories.bohm_many_body`.
 
@@ -163,7 +163,7 @@ def centre_of_mass_error(par, x0, times, statistics: str, force: float, **solver
     Examples
     --------
     >>> par, x0 = draw(1, 2, rng=0)
-    >>> out = centre_of_mass_error(par, x0, [0.0, 1.0], "distinguishable", 1.0)
+    >>> out = centre_of_mass_error(par, x0, 1.0, "distinguishable", [0.0, 1.0])
     >>> float(out["deviation"][0].max())
     0.0
     """

@@ -17,8 +17,9 @@ import math
 
 import numpy as np
 
+from qfcore import _checks
 from qfcore._checks import positive
-from qfcore.collapse import PAIR_UP_LEVELS, _check_beta, pair_basis, pair_state
+from qfcore.collapse import PAIR_UP_LEVELS, pair_basis, pair_state
 
 __all__ = ["pair_shapley_up_probability", "power_law_shapley"]
 
@@ -59,7 +60,7 @@ def power_law_shapley(beta, a: float) -> np.ndarray:
     >>> power_law_shapley(np.sqrt([0.5, 0.3, 0.2]), 3.0).round(4)
     array([0.47 , 0.312, 0.218])
     """
-    p = _check_beta(beta)
+    p = _checks.born_weights(beta, "beta", "detector states")
     if p.ndim != 1 or p.size > 16:
         raise ValueError(f"beta must be one state of 2..16 levels; got shape {p.shape}.")
     a = positive(a, "a")

@@ -174,9 +174,60 @@ def test_target_block_records_what_record_records(ledger, capsys):
     )
     assert reference == a
     lines = printed.splitlines()
-    assert lines[0].split() == list(claims.TABLE_COLUMNS)
+    assert lines[0].split() == [*claims.TABLE_COLUMNS, "note"]
     assert [line.split()[0] for line in lines[2:]] == [x.id for x in (a, b, c, d, e)]
     assert lines[3].split()[-1] == "FAIL"
+
+
+@pytest.fixture
+def budget(tmp_path):
+    path = tmp_path / "99_budget.toml"
+    path.write_text(
+        '["T3.3"]\n'
+        '"born-N{n}" = "{samples} samples, {run.size} runs, {width[narrow]:.2f}"\n'
+        '"static" = "4 standard errors {{of the mean}}"\n'
+    )
+    return path
+
+
+def test_notes_come_from_the_budget_filled_like_an_f_string(budget):
+    claims.start("99_budget", budget=budget)
+    run = np.zeros(3)  # read by the note template, as an f-string would
+    width = {"narrow": 0.25}
+    with claims.target("T3.3", "Eq. (22)") as t:
+        for n in (3, 4):
+            t.null("born-N{n}", 0.1, 0.0, atol=4.0, n=n, samples=20_000, width=width)
+        t.derived("static", 1.0, 1.0)
+        t.derived("unbudgeted", 1.0, 1.0)
+        t.derived("inline", 1.0, 1.0, note="given {as is}")
+    notes = {c.id: c.note for c in claims.current()}
+    assert notes == {
+        "T3.3-born-N3": "20000 samples, 3 runs, 0.25",
+        "T3.3-born-N4": "20000 samples, 3 runs, 0.25",
+        "T3.3-static": "4 standard errors {of the mean}",
+        "T3.3-unbudgeted": "",
+        "T3.3-inline": "given {as is}",
+    }
+    assert t.table().columns[-1] == "note" and t.table().rows[0][-1] == notes["T3.3-born-N3"]
+    del run
+    with pytest.raises(ValueError, match="'run', which is neither a keyword"):
+        t.null("born-N{n}", 0.1, 0.0, atol=4.0, n=5, samples=1, width=width)
+    with pytest.raises(ValueError, match=r"the name 'x-\{k\}' names 'k'"):
+        t.derived("x-{k}", 1.0, 1.0)
+    with pytest.raises(TypeError, match=r"\['samples'\] fill no field"):
+        t.derived("static", 1.0, 1.0, samples=3)
+
+
+def test_a_malformed_or_missing_budget_is_refused(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('["T3"]\n"x" = "note"\n')
+    with pytest.raises(ValueError, match="target tables"):
+        claims.start("99_budget", budget=bad)
+    bad.write_text('["T3.3"]\n"x" = 3\n')
+    with pytest.raises(ValueError, match=r"T3\.3-x must be a string"):
+        claims.start("99_budget", budget=bad)
+    with pytest.raises(FileNotFoundError):
+        claims.start("99_budget", budget=tmp_path / "absent.toml")
 
 
 def test_target_rerun_replaces_and_errors_show_nothing(ledger, capsys):

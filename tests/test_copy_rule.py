@@ -583,7 +583,7 @@ def test_lattice_agent_run_follows_the_lattice_and_newton():
     psi = np.exp(-(x**2) / (4 * 0.4**2)).astype(complex)
     psi /= np.linalg.norm(psi)
     t = np.linspace(0.0, 0.4, 5)
-    ds = cr.lattice_agent_run(-x, 0.2, psi, 5000, t, dt=0.004, hbar=0.4, origin=-1.6, rng=7)
+    ds = cr.lattice_agent_run(psi, -x, 0.2, 5000, t, dt=0.004, hbar=0.4, origin=-1.6, rng=7)
     np.testing.assert_allclose(ds.position.values, x, atol=1e-12)
     se = ds.centre_standard_error.values
     assert se[0] == 0 and np.all(np.diff(se) > 0)
@@ -612,16 +612,16 @@ def test_lattice_centre_newton_symmetry_and_dense_expm():
     psi /= np.linalg.norm(psi)
     t = np.linspace(0.0, 2.0, 9)
     # a packet at rest in V = -F x (F = 1) falls by F t^2 / 2 (Ehrenfest), up to O(a^2)
-    standard = cr.lattice_centre(lambda x: -x, x, psi, t)
+    standard = cr.lattice_centre(psi, lambda x: -x, x, t)
     np.testing.assert_allclose(standard - standard[0], t**2 / 2, atol=3e-3)
     # the printed sign of Eqs. (54)-(55) makes it rise instead
-    printed = cr.lattice_centre(lambda x: -x, x, psi, t, convention="as_printed")
+    printed = cr.lattice_centre(psi, lambda x: -x, x, t, convention="as_printed")
     assert np.all(np.diff(printed) < 0)
     # an even packet in an even potential stays centred (x symmetric about 0)
     xs = np.linspace(-3.0, 3.0, 61)
     even = np.exp(-(xs**2)).astype(complex)
     even /= np.linalg.norm(even)
-    np.testing.assert_allclose(cr.lattice_centre(np.square, xs, even, t, hbar=0.5), 0, atol=1e-12)
+    np.testing.assert_allclose(cr.lattice_centre(even, np.square, xs, t, hbar=0.5), 0, atol=1e-12)
     # agrees with the dense exponential of the same Hamiltonian
     rng = np.random.default_rng(3)
     xd = np.linspace(0.0, 1.9, 20)
@@ -630,7 +630,7 @@ def test_lattice_centre_newton_symmetry_and_dense_expm():
     h = schrodinger.lattice_hamiltonian(xd**2, xd[1] - xd[0], hbar=0.7, periodic=False)
     dense = [np.abs(expm(-1j * h * s / 0.7) @ psi0) ** 2 @ xd for s in t]
     np.testing.assert_allclose(
-        cr.lattice_centre(np.square, xd, psi0, t, hbar=0.7), dense, atol=1e-10
+        cr.lattice_centre(psi0, np.square, xd, t, hbar=0.7), dense, atol=1e-10
     )
 
 
@@ -648,14 +648,15 @@ def test_lattice_centre_newton_symmetry_and_dense_expm():
 )
 def test_lattice_centre_bad_input(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        cr.lattice_centre(np.zeros_like, *args, **kwargs)
+        x, psi0, times = args
+        cr.lattice_centre(psi0, np.zeros_like, x, times, **kwargs)
 
 
 def test_lattice_quantum_potential_bias():
     x = np.arange(-1.0, 1.0, 0.1)
     psi = np.exp(-(x**2) / 0.18).astype(complex)
     psi /= np.linalg.norm(psi)
-    ds = cr.lattice_agent_run(-x, 0.1, psi, 2000, [0.0, 0.05, 0.1], dt=0.001, hbar=0.4, rng=5)
+    ds = cr.lattice_agent_run(psi, -x, 0.1, 2000, [0.0, 0.05, 0.1], dt=0.001, hbar=0.4, rng=5)
     bias = cr.lattice_quantum_potential_bias(ds, -x, 0.1, hbar=0.4)
     # the formula: (hbar^2 / 2 m a^2) sum_a se_a^2 / (2 rho_a), se from the Poisson model
     h = schrodinger.lattice_hamiltonian(-x, 0.1, hbar=0.4, periodic=False)

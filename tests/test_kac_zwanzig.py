@@ -40,7 +40,7 @@ def reference(smooth_bath):
     state = kz.thermal_bath_sample(smooth_bath, x0, 0.5, 2, rng=1)
     times = np.linspace(0.0, 10.0, 101)
     sim = kz.simulate(
-        smooth_bath, x0, 0.0, state.q, state.p, times, mass=M, force=force, potential=potential
+        x0, 0.0, state.q, state.p, smooth_bath, times, mass=M, force=force, potential=potential
     )
     return x0, state, sim
 
@@ -205,10 +205,10 @@ def test_gle_agrees_with_simulate_and_is_second_order(smooth_bath, reference):
     for n_t in (501, 1001, 2001):  # h = 0.02, 0.01, 0.005 (h ω_max = 0.6 … 0.15)
         t = np.linspace(0.0, 10.0, n_t)
         gle = kz.solve_gle(
-            t,
             x0,
             0.0,
             kz.memory_kernel(t, smooth_bath),
+            t,
             kz.bath_noise(smooth_bath, x0, state.q, state.p, t),
             mass=M,
             force=force,
@@ -234,10 +234,10 @@ def test_gle_markov_limit_is_langevin_friction():
     for wc in (25.0, 50.0, 100.0):
         t = np.linspace(0, 4, int(40 * wc) + 1)  # ω_c h = 0.1
         gle = kz.solve_gle(
-            t,
             x0,
             0.0,
             lambda lag, wc=wc: kz.ohmic_drude_kernel(lag, eta, wc),
+            t,
             mass=M,
             force=lambda x: -k * x,
         )
@@ -291,7 +291,7 @@ def test_relative_coordinates_do_not_feel_the_bath(smooth_bath):
     np.testing.assert_allclose(same.q, state.q)
     t = np.linspace(0.0, 10.0, 101)
     sim = kz.simulate(
-        smooth_bath, x0, v0, state.q, state.p, t, mass=m, spring=kappa,
+        x0, v0, state.q, state.p, smooth_bath, t, mass=m, spring=kappa,
         force=lambda x: -m * trap**2 * x, potential=lambda x: 0.5 * m * trap**2 * x**2,
     )  # fmt: skip
     y, w = sim.y.values, sim.w.values
@@ -306,14 +306,14 @@ def test_relative_coordinates_do_not_feel_the_bath(smooth_bath):
     # the CM obeys the GLE with mass Nm, kernel N²K and noise Nξ
     tg = np.linspace(0.0, 10.0, 2001)
     gle = kz.solve_gle(
-        tg, x0.mean(1), v0.mean(1), kz.memory_kernel(tg, cm_bath),
+        x0.mean(1), v0.mean(1), kz.memory_kernel(tg, cm_bath), tg,
         kz.bath_noise(cm_bath, x0.mean(1), state.q, state.p, tg), mass=n * m,
         force=lambda x: -n * m * trap**2 * x,
     )  # fmt: skip
     assert np.abs(gle.x.values[::20] - sim.x_cm.values).max() < 3e-5  # measured 1.2e-5
     # control: an anharmonic trap couples CM and relative motion, and e_rel is then not conserved
     anh = kz.simulate(
-        smooth_bath, x0, v0, state.q, state.p, t, mass=m, spring=kappa,
+        x0, v0, state.q, state.p, smooth_bath, t, mass=m, spring=kappa,
         force=lambda x: -m * trap**2 * x - x**3,
     )  # fmt: skip
     y, w = anh.y.values, anh.w.values
@@ -392,33 +392,33 @@ def _bath():
          "strictly increasing"),
         (lambda: kz.bath_noise(_bath(), 0, np.zeros(4), np.zeros(4), [-1, 0]), ValueError,
          ">= 0"),
-        (lambda: kz.simulate(_bath(), 0, 0, np.zeros(4), np.zeros(4), [1], mass=0), ValueError,
+        (lambda: kz.simulate(0, 0, np.zeros(4), np.zeros(4), _bath(), [1], mass=0), ValueError,
          "mass"),
-        (lambda: kz.simulate(_bath(), 0, 0, np.zeros(4), np.zeros(4), [1], mass=1, spring=1),
+        (lambda: kz.simulate(0, 0, np.zeros(4), np.zeros(4), _bath(), [1], mass=1, spring=1),
          ValueError, "N >= 2"),
-        (lambda: kz.simulate(_bath(), 0, 0, np.zeros(4), np.zeros(4), [1], mass=1, spring=-1),
+        (lambda: kz.simulate(0, 0, np.zeros(4), np.zeros(4), _bath(), [1], mass=1, spring=-1),
          ValueError, "spring"),
-        (lambda: kz.simulate(_bath(), np.zeros((1, 3)), np.zeros(1), np.zeros(4), np.zeros(4),
-                             [1], mass=1), ValueError, "broadcast to"),
-        (lambda: kz.simulate(_bath(), 0, 0, np.zeros(4), np.zeros(4), [1], mass=1, force=3),
+        (lambda: kz.simulate(np.zeros((1, 3)), np.zeros(1), np.zeros(4), np.zeros(4), _bath(), [1],
+                             mass=1), ValueError, "broadcast to"),
+        (lambda: kz.simulate(0, 0, np.zeros(4), np.zeros(4), _bath(), [1], mass=1, force=3),
          TypeError, "force must be a callable"),
-        (lambda: kz.simulate(_bath(), 0, 0, np.zeros(4), np.zeros(4), [1], mass=1,
+        (lambda: kz.simulate(0, 0, np.zeros(4), np.zeros(4), _bath(), [1], mass=1,
                              force=lambda x: np.zeros(5)), ValueError, "shape of x"),
-        (lambda: kz.simulate(_bath(), 0, 0, np.zeros(4), np.zeros(4), [1], mass=1, rtol=0),
+        (lambda: kz.simulate(0, 0, np.zeros(4), np.zeros(4), _bath(), [1], mass=1, rtol=0),
          ValueError, "rtol"),
-        (lambda: kz.solve_gle([0, 1, 3], 0, 0, np.ones(3), mass=1), ValueError, "uniform grid"),
-        (lambda: kz.solve_gle([1, 2, 3], 0, 0, np.ones(3), mass=1), ValueError, "starting at 0"),
-        (lambda: kz.solve_gle([0, 2, 1], 0, 0, np.ones(3), mass=1), ValueError, "increasing"),
-        (lambda: kz.solve_gle([0.0], 0, 0, np.ones(1), mass=1), ValueError, "at least 2"),
-        (lambda: kz.solve_gle([0, 1, 2], 0, 0, np.ones(4), mass=1), ValueError, "kernel must"),
-        (lambda: kz.solve_gle([0, 1, 2], 0, 0, np.ones(3), np.ones((2, 4)), mass=1), ValueError,
+        (lambda: kz.solve_gle(0, 0, np.ones(3), [0, 1, 3], mass=1), ValueError, "uniform grid"),
+        (lambda: kz.solve_gle(0, 0, np.ones(3), [1, 2, 3], mass=1), ValueError, "starting at 0"),
+        (lambda: kz.solve_gle(0, 0, np.ones(3), [0, 2, 1], mass=1), ValueError, "increasing"),
+        (lambda: kz.solve_gle(0, 0, np.ones(1), [0.0], mass=1), ValueError, "at least 2"),
+        (lambda: kz.solve_gle(0, 0, np.ones(4), [0, 1, 2], mass=1), ValueError, "kernel must"),
+        (lambda: kz.solve_gle(0, 0, np.ones(3), [0, 1, 2], np.ones((2, 4)), mass=1), ValueError,
          "noise must have shape"),
-        (lambda: kz.solve_gle([0, 1, 2], [0, 0, 0], 0, np.ones(3), np.ones((2, 3)), mass=1),
+        (lambda: kz.solve_gle([0, 0, 0], 0, np.ones(3), [0, 1, 2], np.ones((2, 3)), mass=1),
          ValueError, "noise must have 3 rows"),
-        (lambda: kz.solve_gle([0, 1, 2], [0, 0], [0, 0, 0], np.ones(3), mass=1), ValueError,
+        (lambda: kz.solve_gle([0, 0], [0, 0, 0], np.ones(3), [0, 1, 2], mass=1), ValueError,
          "x0 must be"),
-        (lambda: kz.solve_gle([0, 1, 2], 0, 0, np.ones(3), mass=-2), ValueError, "mass"),
-        (lambda: kz.solve_gle([0, 1, 2], 0, 0, ["a", "b", "c"], mass=1), TypeError, "kernel"),
+        (lambda: kz.solve_gle(0, 0, np.ones(3), [0, 1, 2], mass=-2), ValueError, "mass"),
+        (lambda: kz.solve_gle(0, 0, ["a", "b", "c"], [0, 1, 2], mass=1), TypeError, "kernel"),
         (lambda: kz.centre_of_mass_coupling(1), ValueError, "n_particles"),
         (lambda: kz.centre_of_mass_coupling(3, 0), ValueError, "n_oscillators"),
     ],

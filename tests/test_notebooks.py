@@ -1,5 +1,6 @@
 """The committed notebooks read as papers: figures stored, tables whole, no progress bars or
-timings, every parameter visible to papermill and accepted by ``-p``.
+timings, every parameter visible to papermill and accepted by ``-p``, every note of the error
+budgets used.
 
 These tests read the notebooks as committed (``./reproduce.sh --inplace`` writes them); nbval,
 run by the same suite, re-executes them and compares the checked outputs.
@@ -8,6 +9,7 @@ run by the same suite, re-executes them and compares the checked outputs.
 import ast
 import json
 import re
+import tomllib
 from html.parser import HTMLParser
 
 import nbformat
@@ -15,6 +17,7 @@ import papermill
 import pytest
 
 from qfcore import runner
+from qfcore._paths import budgets_dir
 
 NOTEBOOKS = runner.available_notebooks()
 MAX_BYTES = 3_000_000
@@ -132,3 +135,44 @@ def test_every_parameter_is_visible_to_papermill_and_accepted(path):
         value = runner.parse_value(info["default"])
         assert value == assigned[name] and type(value) is type(assigned[name]), name
         runner.check_parameters(path, {name: value})
+
+
+def _recorded_names(path):
+    """(target id, claim name as written) of every ledger call with literal ids, in order."""
+    names, target = [], None
+    for cell in _cells(path):
+        calls = [
+            node
+            for node in ast.walk(ast.parse(cell.source))
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+        ]
+        for node in sorted(calls, key=lambda n: (n.lineno, n.col_offset)):
+            owner, method, first = node.func.value.id, node.func.attr, node.args[:1]
+            literal = first[0].value if first and isinstance(first[0], ast.Constant) else None
+            if (owner, method) == ("claims", "target"):
+                target = literal
+            elif owner == "t" and method in (
+                "paper",
+                "derived",
+                "null",
+                "erratum",
+                "info",
+                "check",
+            ):
+                names.append((target, literal))
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
+def test_every_budget_note_belongs_to_a_claim_of_its_notebook(path):
+    budget = budgets_dir() / f"{path.stem}.toml"
+    assert budget.is_file(), f"{path.name} has no error budget {budget}"
+    notes = {
+        (target, name)
+        for target, table in tomllib.loads(budget.read_text()).items()
+        for name in table
+    }
+    orphans = notes - set(_recorded_names(path))
+    assert not orphans, f"notes in {budget.name} that no call of {path.name} records: {orphans}"

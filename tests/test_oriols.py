@@ -24,16 +24,16 @@ def test_draw_ranges_halves_and_seed():
 
 def test_one_boson_is_one_distinguishable_particle():
     par, x0 = oriols.draw(1, 3, rng=np.random.default_rng(1))
-    b = oriols.centre_of_mass_error(par, x0, TIMES, "bosons", 1.0, **TIGHT)
-    d = oriols.centre_of_mass_error(par, x0, TIMES, "distinguishable", 1.0, **TIGHT)
+    b = oriols.centre_of_mass_error(par, x0, 1.0, "bosons", TIMES, **TIGHT)
+    d = oriols.centre_of_mass_error(par, x0, 1.0, "distinguishable", TIMES, **TIGHT)
     assert np.allclose(b["deviation"], d["deviation"], atol=1e-9)
 
 
 def test_force_only_rescales_the_relative_error():
     """Avron-Herbst: integrating at F = 0 and rescaling equals integrating at F = 2."""
     par, x0 = oriols.draw(2, 2, rng=np.random.default_rng(2))
-    free = oriols.centre_of_mass_error(par, x0, TIMES, "bosons", 0.0, **TIGHT)
-    pushed = oriols.centre_of_mass_error(par, x0, TIMES, "bosons", 2.0, **TIGHT)
+    free = oriols.centre_of_mass_error(par, x0, 0.0, "bosons", TIMES, **TIGHT)
+    pushed = oriols.centre_of_mass_error(par, x0, 2.0, "bosons", TIMES, **TIGHT)
     assert np.allclose(free["deviation"], pushed["deviation"], atol=1e-7)
     rescaled = oriols.relative_error(free, 2.0)[1:]
     assert np.allclose(rescaled, pushed["relative_error"][1:], rtol=1e-6)
@@ -41,9 +41,9 @@ def test_force_only_rescales_the_relative_error():
 
 def test_distinguishable_realisations_are_independent_one_particle_runs():
     par, x0 = oriols.draw(3, 2, rng=np.random.default_rng(4))
-    both = oriols.centre_of_mass_error(par, x0, TIMES, "distinguishable", 1.0, **TIGHT)
+    both = oriols.centre_of_mass_error(par, x0, 1.0, "distinguishable", TIMES, **TIGHT)
     one = oriols.centre_of_mass_error(
-        {k: v[1:] for k, v in par.items()}, x0[1:], TIMES, "distinguishable", 1.0, **TIGHT
+        {k: v[1:] for k, v in par.items()}, x0[1:], 1.0, "distinguishable", TIMES, **TIGHT
     )
     assert np.allclose(both["deviation"][:, 1], one["deviation"][:, 0], atol=1e-7)
 
@@ -59,9 +59,9 @@ def test_bad_input():
         oriols.draw(2, 2, rng=-3)
     par, x0 = oriols.draw(1, 1, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="statistics"):
-        oriols.centre_of_mass_error(par, x0, TIMES, "fermions", 1.0)
+        oriols.centre_of_mass_error(par, x0, 1.0, "fermions", TIMES)
     with pytest.raises(ValueError, match="starting at 0"):
-        oriols.centre_of_mass_error(par, x0, TIMES + 1, "bosons", 1.0)
+        oriols.centre_of_mass_error(par, x0, 1.0, "bosons", TIMES + 1)
 
 
 def _runs(numbers, n_realisations):
@@ -69,7 +69,7 @@ def _runs(numbers, n_realisations):
     for n in numbers:
         par, x0 = oriols.draw(n, n_realisations, rng=np.random.default_rng(10 + n))
         for s in ("bosons", "distinguishable"):
-            runs[s, n] = oriols.centre_of_mass_error(par, x0, TIMES[:3], s, 1.0)
+            runs[s, n] = oriols.centre_of_mass_error(par, x0, 1.0, s, TIMES[:3])
     return runs
 
 

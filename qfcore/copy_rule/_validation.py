@@ -7,8 +7,6 @@ into a ValueError. Private: the public functions of :mod:`qfcore.copy_rule` call
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from scipy.integrate import solve_ivp
 
@@ -21,14 +19,6 @@ def _check_state(psi0, m: int) -> np.ndarray:
         raise ValueError(f"psi0 must have shape ({m},) to match the hamiltonian; got {psi.shape}.")
     normalised(float(np.sum(np.abs(psi) ** 2)), "psi0", "sum |psi0|^2")
     return psi
-
-
-def _check_q(q) -> float:
-    if not isinstance(q, numbers.Real) or isinstance(q, bool):
-        raise TypeError(f"q must be a real number; got {type(q).__name__}.")
-    if not 0 <= q <= 1:
-        raise ValueError(f"q must lie in [0, 1] (Eq. (16); 0.5 is quantum mechanics); got {q!r}.")
-    return float(q)
 
 
 def _integrate(rhs, y0, times, rtol, atol, what: str):

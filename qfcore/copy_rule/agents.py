@@ -71,7 +71,7 @@ from scipy.integrate import cumulative_trapezoid
 
 from qfcore import _checks
 from qfcore._checks import count, positive, seeded
-from qfcore.copy_rule._validation import _check_q, _check_state
+from qfcore.copy_rule._validation import _check_state
 
 #: Largest copy (proposal) probability per system and step that :func:`simulate` accepts.
 MAX_COPY_PROBABILITY = 0.1
@@ -524,7 +524,7 @@ def simulate(
     dt, hbar = positive(dt, "dt"), positive(hbar, "hbar")
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}; got {rule!r}.")
-    q = _check_q(q)
+    q = _checks.fraction(q, "q", "Eq. (16); 0.5 is quantum mechanics")
     spread = 0.0 if phase_alignment is None else float(phase_alignment)
     if not spread >= 0:
         raise ValueError(f"phase_alignment must be None or a spread >= 0; got {phase_alignment!r}.")

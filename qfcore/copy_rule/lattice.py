@@ -23,7 +23,7 @@ from qfcore.copy_rule.agents import _exact_evolution, frequency_standard_error, 
 
 
 def lattice_centre(
-    potential, x, psi0, times, *, hbar: float = 1.0, convention: str = "standard"
+    psi0, potential, x, times, *, hbar: float = 1.0, convention: str = "standard"
 ) -> np.ndarray:
     """Exact centre ⟨x⟩(t) = Σ_a x_a |ψ_a(t)|² of a packet on an open lattice (Section V, T1.7).
 
@@ -37,12 +37,12 @@ def lattice_centre(
 
     Parameters
     ----------
+    psi0 : array_like, complex, shape (P,)
+        Normalised state at t = 0 (Σ|ψ_a|² = 1).
     potential : callable
         V(x) in energy units, called once on the array ``x`` and returning shape (P,).
     x : array_like, shape (P,)
         Equally spaced, increasing sites (length units), P ≥ 2.
-    psi0 : array_like, complex, shape (P,)
-        Normalised state at t = 0 (Σ|ψ_a|² = 1).
     times : array_like, shape (n_t,)
         Equally spaced output times from 0 (ħ/energy units), n_t ≥ 2.
     hbar : float
@@ -68,7 +68,7 @@ def lattice_centre(
     >>> x = np.arange(-10.0, 10.0, 0.1)
     >>> psi = np.exp(-x**2 / 4).astype(complex); psi /= np.linalg.norm(psi)
     >>> t = np.linspace(0.0, 2.0, 5)
-    >>> c = lattice_centre(lambda x: -x, x, psi, t)   # V = -F x, F = 1
+    >>> c = lattice_centre(psi, lambda x: -x, x, t)   # V = -F x, F = 1
     >>> bool(np.allclose(c - c[0], t**2 / 2, atol=0.01))   # Newton, up to O(a^2) dispersion
     True
     """
@@ -146,9 +146,9 @@ def lattice_quantum_potential(
 
 
 def lattice_agent_run(
+    psi0,
     potential,
     spacing: float,
-    psi0,
     n_systems: int,
     times,
     *,
@@ -170,12 +170,12 @@ def lattice_agent_run(
 
     Parameters
     ----------
+    psi0 : array_like, complex, shape (P,)
+        Normalised initial state.
     potential : array_like, shape (P,)
         V at the sites, energy units, P ≥ 2.
     spacing : float
         ā > 0.
-    psi0 : array_like, complex, shape (P,)
-        Normalised initial state.
     n_systems, times, dt, hbar, rng
         As in :func:`simulate` (a step refused there is refused here: use a smaller dt).
     mass : float
@@ -199,7 +199,7 @@ def lattice_agent_run(
     --------
     >>> x = np.arange(-1.0, 1.0, 0.1)
     >>> psi = np.exp(-x**2 / 0.18).astype(complex); psi /= np.linalg.norm(psi)
-    >>> ds = lattice_agent_run(-x, 0.1, psi, 2000, [0.0, 0.1], dt=0.001, hbar=0.4, origin=-1.0)
+    >>> ds = lattice_agent_run(psi, -x, 0.1, 2000, [0.0, 0.1], dt=0.001, hbar=0.4, origin=-1.0)
     >>> bool(abs(ds.centre[-1] - ds.exact_centre[-1]) < 5 * ds.centre_standard_error[-1] + 1e-3)
     True
     """
@@ -275,7 +275,7 @@ def lattice_quantum_potential_bias(
     --------
     >>> x = np.arange(-1.0, 1.0, 0.1)
     >>> psi = np.exp(-x**2 / 0.18).astype(complex); psi /= np.linalg.norm(psi)
-    >>> ds = lattice_agent_run(-x, 0.1, psi, 2000, [0.0, 0.1], dt=0.001, hbar=0.4, origin=-1.0)
+    >>> ds = lattice_agent_run(psi, -x, 0.1, 2000, [0.0, 0.1], dt=0.001, hbar=0.4, origin=-1.0)
     >>> b = lattice_quantum_potential_bias(ds, -x, 0.1, hbar=0.4)
     >>> float(b[0]), bool(0 < b[1] < ds.exact_quantum_potential[1])
     (0.0, True)

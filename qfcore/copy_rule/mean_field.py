@@ -26,7 +26,7 @@ import xarray as xr
 
 from qfcore import _checks
 from qfcore._checks import positive
-from qfcore.copy_rule._validation import _check_q, _check_state, _integrate
+from qfcore.copy_rule._validation import _check_state, _integrate
 from qfcore.copy_rule.agents import _exact_evolution, couplings
 
 
@@ -133,7 +133,7 @@ def mean_field_solve(
     h = _checks.hamiltonian(hamiltonian, minimum=2, what=" (M >= 2 beables)")
     psi = _check_state(psi0, h.shape[0])
     hbar, rtol, atol = positive(hbar, "hbar"), positive(rtol, "rtol"), positive(atol, "atol")
-    q = _check_q(q)
+    q = _checks.fraction(q, "q", "Eq. (16); 0.5 is quantum mechanics")
     for name, value in (("r", r), ("factor", factor)):
         if not isinstance(value, numbers.Real) or not np.isfinite(value):
             raise ValueError(f"{name} must be a finite real number; got {value!r}.")

@@ -50,11 +50,11 @@ def _evaluate(fn, x: np.ndarray, name: str) -> np.ndarray:
 
 
 def simulate(
-    bath,
     x0,
     v0,
     q0,
     p0,
+    bath,
     times,
     *,
     mass,
@@ -76,13 +76,13 @@ def simulate(
 
     Parameters
     ----------
-    bath : HarmonicBath
     x0, v0 : float or array_like, shape (n_samples,) or (n_samples, N)
         Initial positions (length) and velocities (length/time); a scalar or a length-1 axis is
         broadcast over the samples.
     q0, p0 : array_like, shape (n_samples, n), or (n,) for one sample
         Initial bath states, e.g. from :func:`~qfcore.kac_zwanzig.thermal.thermal_bath_sample`
         (conditioned on X(0)); n_samples is taken from them.
+    bath : HarmonicBath
     times : array_like, shape (n_times,)
         Output times, >= 0 and strictly increasing; the run starts at t = 0.
     mass : float
@@ -125,7 +125,7 @@ def simulate(
 
     >>> from qfcore.kac_zwanzig import HarmonicBath
     >>> bath = HarmonicBath([2.0], [1.0], [1.0])
-    >>> out = simulate(bath, 0.1, 0.0, [0.0], [0.0], [0.0, 1.0, 2.0], mass=1.0)
+    >>> out = simulate(0.1, 0.0, [0.0], [0.0], bath, [0.0, 1.0, 2.0], mass=1.0)
     >>> round(float(out.energy[0, 0]), 10)  # ½ m_k ω_k² (c_k x0/(m_k ω_k²))²
     0.00125
     >>> bool(abs(out.energy - out.energy[0]).max() < 1e-12)
@@ -245,7 +245,7 @@ def simulate(
 # the generalised Langevin equation
 
 
-def solve_gle(times, x0, v0, kernel, noise=None, *, mass, force=None) -> xr.Dataset:
+def solve_gle(x0, v0, kernel, times, noise=None, *, mass, force=None) -> xr.Dataset:
     """Integrate M ẍ = F(x) − ∫_0^t K(t − s) ẋ(s) ds + ξ(t) on a uniform grid (second order).
 
     With t_n = n h, a_n = ẍ(t_n) and the trapezoidal memory sum
@@ -261,13 +261,13 @@ def solve_gle(times, x0, v0, kernel, noise=None, *, mass, force=None) -> xr.Data
 
     Parameters
     ----------
-    times : array_like, shape (n_times,)
-        Uniform grid starting at 0, n_times >= 2 (time).
     x0, v0 : float or array_like, shape (n_samples,)
         Initial position (length) and velocity (length/time).
     kernel : array_like, shape (n_times,), or callable
         K at the lags t_n − t_0 (mass/time²), e.g. ``memory_kernel(times, bath)``; or a
         callable K(lag) evaluated there.
+    times : array_like, shape (n_times,)
+        Uniform grid starting at 0, n_times >= 2 (time).
     noise : array_like, shape (n_times,) or (n_samples, n_times), or None
         ξ(t_n) (force), e.g. from :func:`~qfcore.kac_zwanzig.thermal.bath_noise`; None
         for no noise.
@@ -301,7 +301,7 @@ def solve_gle(times, x0, v0, kernel, noise=None, *, mass, force=None) -> xr.Data
     A constant kernel K = 1 acts as a unit spring, ∫_0^t ẋ ds = x(t) − x(0), so x(t) = sin t:
 
     >>> t = np.linspace(0.0, np.pi, 201)
-    >>> out = solve_gle(t, 0.0, 1.0, np.ones(t.size), mass=1.0)
+    >>> out = solve_gle(0.0, 1.0, np.ones(t.size), t, mass=1.0)
     >>> bool(abs(out.x[:, 0] - np.sin(t)).max() < 1e-4)
     True
     """
