@@ -11,6 +11,9 @@ Usage:
   ./reproduce.sh [--fast] [-p NAME VALUE]... [--inplace] [NOTEBOOK...]
   ./reproduce.sh --test [PYTEST_ARGS...]
   ./reproduce.sh --book [--out DIR]
+  ./reproduce.sh --student [NOTEBOOK...] [--out DIR]
+  ./reproduce.sh --grade SUBMISSIONS [--timeout SECONDS] [--full] [--out DIR]
+  ./reproduce.sh --example-submissions DIR [NOTEBOOK...]
   ./reproduce.sh --help
 
 Builds .venv from pyproject.toml if it is missing or stale, registers its Jupyter kernel
@@ -26,9 +29,20 @@ Builds .venv from pyproject.toml if it is missing or stale, registers its Jupyte
   --test      runs the test suite: pytest on tests/ plus nbval on the committed notebooks.
   --book      builds the web book (the reading edition) from the committed notebooks, without
               executing them, into build/book/ (or DIR): open its index.html in a browser.
+  --student   writes the student edition (nbgrader: solutions replaced by stubs, outputs
+              cleared, hidden tests removed) of every notebook, or those named, into
+              build/student/ (or DIR).
+  --grade SUBMISSIONS
+              grades SUBMISSIONS/<student>/<notebook>.ipynb headless with the notebooks'
+              fast=True (--full: default parameters), each cell limited to SECONDS (default
+              120); writes build/grades/grades.csv, grades.json and the executed submissions.
+  --example-submissions DIR
+              writes five made-up submissions per notebook (reference, unmodified, wrong,
+              raising, looping) into DIR/<student>/, to try --grade on.
   --help      prints this text.
-Exit status: 0 when every notebook ran and no claim failed (or the tests passed, or the
-book was built), 1 on a failure, 2 on bad arguments.
+Exit status: 0 when every notebook ran and no claim failed (or the tests passed, the book was
+built, the student edition written or the submissions graded), 1 on a failure, 2 on bad
+arguments.
 USAGE
 }
 
@@ -36,11 +50,15 @@ mode=run
 run_args=()
 test_args=()
 book_args=()
+teaching_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -h|--help) usage; exit 0 ;;
     --test) mode=test; shift; test_args=("$@"); break ;;
     --book) mode=book; shift; book_args=("$@"); break ;;
+    --student) mode=teaching; shift; teaching_args=(student "$@"); break ;;
+    --grade) mode=teaching; shift; teaching_args=(grade "$@"); break ;;
+    --example-submissions) mode=teaching; shift; teaching_args=(examples "$@"); break ;;
     --fast|--inplace) run_args+=("$1"); shift ;;
     -p|--parameter)
       if [ $# -lt 3 ]; then echo "reproduce.sh: $1 needs NAME and VALUE" >&2; usage >&2; exit 2; fi
@@ -76,7 +94,7 @@ stamp="$( (cat pyproject.toml; "$venv/bin/python" --version) | sha256sum | cut -
 if [ "$(cat "$stamp_file" 2>/dev/null)" != "$stamp" ]; then
   echo "Installing qfcore and its dependencies into $venv (first run or pyproject.toml changed) ..."
   "$venv/bin/python" -m pip install --quiet --upgrade pip \
-    && "$venv/bin/python" -m pip install --quiet -e ".[notebooks,test,book]" \
+    && "$venv/bin/python" -m pip install --quiet -e ".[notebooks,test,book,teaching]" \
     && "$venv/bin/python" -m ipykernel install --sys-prefix --name qfcore \
          --display-name "Python (qfcore)" >/dev/null \
     || { echo "reproduce.sh: installing into $venv failed (see pip's messages above)" >&2; exit 1; }
@@ -91,5 +109,8 @@ if [ "$mode" = test ]; then
 fi
 if [ "$mode" = book ]; then
   exec "$venv/bin/python" -m qfcore.book "${book_args[@]}"
+fi
+if [ "$mode" = teaching ]; then
+  exec "$venv/bin/python" -m qfcore.teaching "${teaching_args[@]}"
 fi
 exec "$venv/bin/python" -m qfcore.runner "${run_args[@]}"

@@ -46,6 +46,9 @@ __all__ = [
     "claim_label",
     "errata_page",
     "evidence_cells",
+    "exercise_label",
+    "exercise_tasks",
+    "exercises_page",
     "ledger_page",
     "main",
     "notebook_claims",
@@ -483,6 +486,95 @@ def papers_list(chapters: list[Chapter]) -> str:
     )
 
 
+_EXERCISE = re.compile(r"^### (Exercise (\d\d)\.(\d+) — .+)$", re.MULTILINE)
+
+
+def exercise_tasks(notebook) -> list[tuple[int, str, str]]:
+    """The exercise task cells of a notebook: (cell index, ``"NN.k"``, heading text).
+
+    A task cell is a markdown cell whose nbgrader ``grade_id`` ends in ``-task`` and whose
+    heading reads ``### Exercise NN.k — title (P points)`` (see :mod:`qfcore.teaching`).
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+
+    Returns
+    -------
+    list of tuple
+        In notebook order.
+
+    Raises
+    ------
+    Nothing.
+
+    Examples
+    --------
+    >>> cell = nbformat.v4.new_markdown_cell("### Exercise 00.1 — Twice (2 points)\\nDo it.")
+    >>> cell.metadata["nbgrader"] = {"grade_id": "ex00-1-task"}
+    >>> exercise_tasks(nbformat.v4.new_notebook(cells=[cell]))
+    [(0, '00.1', 'Exercise 00.1 — Twice (2 points)')]
+    """
+    tasks = []
+    for index, cell in enumerate(notebook.cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        match = _EXERCISE.search(cell.source) if cell.cell_type == "markdown" else None
+        if grade_id.endswith("-task") and match:
+            tasks.append((index, f"{match[2]}.{match[3]}", match[1]))
+    return tasks
+
+
+def exercise_label(number: str) -> str:
+    """MyST target name of an exercise's task cell: ``"00.1"`` -> ``"exercise-00-1"``."""
+    return "exercise-" + number.replace(".", "-")
+
+
+def exercises_page(chapters: list[Chapter]) -> str:
+    """The exercises page (MyST markdown): every exercise's task, by notebook.
+
+    Parameters
+    ----------
+    chapters : list of Chapter
+        The notebooks, in book order.
+
+    Returns
+    -------
+    str
+        One section per notebook with, per exercise, its heading (number, title, points), a
+        ``{ref}`` link to the task in the notebook and the task's text as the notebook states
+        it; a notebook without exercises says so. The solutions stay in the notebooks.
+
+    Raises
+    ------
+    Nothing.
+    """
+    out = [
+        "# Exercises",
+        "",
+        "Graded exercises, placed in the notebooks beside the results they build on. Each has "
+        "a reference solution that the companion runs (so it is tested) and an autograded "
+        "check; one per notebook asks for a short written answer graded by hand. Teachers "
+        "generate the student edition and grade submissions with `./reproduce.sh --student` "
+        "and `./reproduce.sh --grade` (see the README).",
+    ]
+    for chapter in chapters:
+        out += ["", f"## {chapter.title}", ""]
+        tasks = exercise_tasks(chapter.notebook)
+        if not tasks:
+            out.append("This notebook has no exercises.")
+        for index, number, heading in tasks:
+            body = _EXERCISE.sub("", chapter.notebook.cells[index].source, count=1).strip()
+            out += [
+                f"### {heading}",
+                "",
+                f"In the notebook: {{ref}}`{heading.split(' — ')[0]} <{exercise_label(number)}>`.",
+                "",
+                body,
+                "",
+            ]
+    return "\n".join(out).rstrip() + "\n"
+
+
 def stage(chapters: list[Chapter], source_dir: Path) -> None:
     """Write the Sphinx source folder: landing page, notebooks with claim targets, ledger, errata.
 
@@ -505,10 +597,11 @@ def stage(chapters: list[Chapter], source_dir: Path) -> None:
     Notes
     -----
     The pages are the ``*.md`` of ``book/`` (the landing page), ``papers.inc``
-    (:func:`papers_list`, which the landing page includes), ``ledger.md`` (:func:`ledger_page`)
-    and ``errata.md`` (:func:`errata_page`). Each notebook is written to
-    ``<source_dir>/notebooks/<name>.ipynb`` with, before every evidence cell, a new markdown
-    cell of MyST targets ``(claim-…)=``, one per claim of that cell. Docutils moves a target's
+    (:func:`papers_list`, which the landing page includes), ``ledger.md`` (:func:`ledger_page`),
+    ``errata.md`` (:func:`errata_page`) and ``exercises.md`` (:func:`exercises_page`). Each
+    notebook is written to ``<source_dir>/notebooks/<name>.ipynb`` with, before every evidence
+    cell, a new markdown cell of MyST targets ``(claim-…)=``, one per claim of that cell, and
+    before every exercise's task cell the target ``(exercise-NN-k)=``. Docutils moves a target's
     id onto the element that follows it (the code cell, or the section of a heading), which
     makes it the anchor of the ``{ref}`` links of the ledger and errata pages. Every other
     cell, and every output, is kept as committed.
@@ -522,15 +615,18 @@ def stage(chapters: list[Chapter], source_dir: Path) -> None:
         nb = copy.deepcopy(chapter.notebook)
         labels: dict[int, list[str]] = {}
         for record in chapter.claims:
-            labels.setdefault(chapter.evidence[record["id"]], []).append(record["id"])
+            labels.setdefault(chapter.evidence[record["id"]], []).append(claim_label(record["id"]))
+        for index, number, _ in exercise_tasks(nb):
+            labels.setdefault(index, []).append(exercise_label(number))
         for index in sorted(labels, reverse=True):
-            targets = "\n".join(f"({claim_label(i)})=" for i in labels[index])
+            targets = "\n".join(f"({label})=" for label in labels[index])
             cell = nbformat.v4.new_markdown_cell(targets, id=f"qfcore-claims-{index}")
             nb.cells.insert(index, cell)
         nbformat.write(nb, source_dir / NOTEBOOK_FOLDER / f"{chapter.name}.ipynb")
     (source_dir / "papers.inc").write_text(papers_list(chapters), encoding="utf-8")
     (source_dir / "ledger.md").write_text(ledger_page(chapters), encoding="utf-8")
     (source_dir / "errata.md").write_text(errata_page(chapters), encoding="utf-8")
+    (source_dir / "exercises.md").write_text(exercises_page(chapters), encoding="utf-8")
 
 
 def build(

@@ -161,7 +161,7 @@ def run_notebook(path: Path, parameters: dict, output: Path) -> tuple[bool, floa
     output.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     try:
-        with _environment(KERNEL_ENV):
+        with environment(KERNEL_ENV):
             papermill.execute_notebook(
                 str(path),
                 str(output),
@@ -209,7 +209,7 @@ def strip_timing(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]):
+def environment(values: dict[str, str]):
     """Set environment variables for the duration of the block (the kernel inherits them)."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)

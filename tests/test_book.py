@@ -254,6 +254,7 @@ def test_staging_adds_targets_and_keeps_every_cell_and_output(synthetic_folder, 
         "papers.inc",
         "ledger.md",
         "errata.md",
+        "exercises.md",
         "notebooks",
     }
 
@@ -279,6 +280,7 @@ class Built:
             **{f"notebooks/{name}.html": title for name, title in self.titles.items()},
             "ledger.html": "Claims ledger",
             "errata.html": "Errata",
+            "exercises.html": "Exercises",
         }
 
 
@@ -568,3 +570,14 @@ def test_math_and_fonts_load_from_a_file_url(built, page, errors):
     )
     assert "loaded" in fonts and "error" not in fonts
     assert errors == []
+
+
+def test_exercises_page_links_every_task_of_the_committed_notebooks():
+    chapters = [book.read_chapter(p) for p in book.available_notebooks()]
+    page = book.exercises_page(chapters)
+    for chapter in chapters:
+        tasks = book.exercise_tasks(chapter.notebook)
+        assert len(tasks) >= 3, chapter.name
+        for _, number, heading in tasks:
+            assert f"### {heading}\n" in page
+            assert f"<{book.exercise_label(number)}>`" in page

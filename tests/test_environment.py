@@ -44,7 +44,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 # qfcore's companion tools: they import the extras' packages, which is why those are extras
-TOOL_MODULES = {"runner": "notebooks", "book": "book"}
+TOOL_MODULES = {"runner": "notebooks", "book": "book", "teaching": "teaching"}
 IMPORT_NAMES = {"yaml": "pyyaml"}  # import name -> distribution name, where they differ
 
 
@@ -67,7 +67,8 @@ def test_qfcore_depends_on_exactly_what_it_imports():
         names = _third_party_imports(path)
         if path.stem in TOOL_MODULES:
             extra = project["optional-dependencies"][TOOL_MODULES[path.stem]]
-            names -= {_split(r)[0] for r in extra} | {"nbformat"}  # papermill's and myst-nb's
+            # nbformat and nbclient come with papermill, myst-nb and nbgrader
+            names -= {_split(r)[0] for r in extra} | {"nbformat", "nbclient"}
         imported |= names
     assert imported == core
 
