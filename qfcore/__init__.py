@@ -62,5 +62,6 @@ __all__ = [
     "states",
     "statistics",
     "tables",
+    "teaching",
     "trajectories",
 ]
