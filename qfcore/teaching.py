@@ -413,13 +413,10 @@ def grade_submission(
 
 def _reason(nb, g: GradedCell, check, timeout: float) -> str:
     """Why a check failed: the error of the exercise's own solution cell first, if any."""
-    number = g.grade_id.split("-")[1]
+    solution = g.grade_id.rsplit("-", 1)[0] + "-solution"  # exNN-k-solution, …-solution2
     for cell in nb.cells:
-        grade_id = _nbgrader(cell).get("grade_id", "")
-        match = _GRADE_ID.match(grade_id)
-        if match and match[2] == number and match[3] == "solution" and _errors(cell):
-            if grade_id.startswith(g.grade_id.split("-")[0]):
-                return f"solution: {_why(cell, timeout)}"
+        if _nbgrader(cell).get("grade_id", "").startswith(solution) and _errors(cell):
+            return f"solution: {_why(cell, timeout)}"
     return f"check: {_why(check, timeout)}"
 
 
