@@ -150,6 +150,11 @@ def student_edition(notebook):
     nbgrader.preprocessors.CheckCellMetadata's errors
         For inconsistent nbgrader metadata (e.g. a graded cell without a ``grade_id``).
 
+    Notes
+    -----
+    The preprocessors of nbgrader's ``generate_assignment`` (nbgrader documentation,
+    "Creating and grading assignments"), in its order, without the course database.
+
     Examples
     --------
     >>> from nbformat import v4
@@ -208,6 +213,11 @@ def write_student_editions(notebooks=None, folder: str | Path | None = None) -> 
         For a name that matches no notebook.
     ValueError
         For a notebook without exercises.
+
+    Examples
+    --------
+    >>> write_student_editions(["02"])  # doctest: +SKIP
+    [PosixPath('.../build/student/02_time_symmetric_liouville_husimi.ipynb')]
     """
     import nbformat
 
@@ -260,6 +270,11 @@ def example_submissions(folder: str | Path, notebooks=None) -> list[Path]:
     ValueError
         If a notebook has no exercise 1 or its reference solution assigns no variable
         (``wrong`` cannot be made).
+
+    Examples
+    --------
+    >>> len(example_submissions("subs", ["02"]))  # doctest: +SKIP
+    5
     """
     import ast
 
@@ -353,6 +368,21 @@ def grade_submission(
     ------
     ValueError
         If ``timeout`` <= 0.
+
+    Notes
+    -----
+    Follows nbgrader's ``autograde`` (nbgrader documentation, "Autograde assignments":
+    locked check cells are overwritten from the source, then the notebook is executed and
+    ``nbgrader.utils.determine_grade`` scores each graded cell), without its database.
+
+    Examples
+    --------
+    >>> import nbformat  # doctest: +SKIP
+    >>> source = nbformat.read("notebooks/02_time_symmetric_liouville_husimi.ipynb", 4)
+    ... # doctest: +SKIP
+    >>> rows, _ = grade_submission(student_edition(source), source)  # doctest: +SKIP
+    >>> rows[0]["points"], rows[0]["reason"]  # doctest: +SKIP
+    (0.0, 'solution: NotImplementedError')
     """
     from nbclient import NotebookClient
     from nbgrader.utils import determine_grade
@@ -480,6 +510,12 @@ def grade(
         If ``submissions`` is not a folder.
     ValueError
         If it holds no ``<student>/<notebook>.ipynb``.
+
+    Examples
+    --------
+    >>> rows = grade("subs", timeout=60)  # doctest: +SKIP
+    >>> sorted({r["student"] for r in rows})  # doctest: +SKIP
+    ['looping', 'raising', 'reference', 'unmodified', 'wrong']
     """
     import nbformat
 
